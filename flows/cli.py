@@ -36,7 +36,14 @@ from typer._click import exceptions as click_exceptions  # typer ships its own C
 from typer.core import TyperGroup
 
 from flows.commands_storage import ARCHIVE_HELP
-from sohoa.errors import BadInputError, SohoaError, StageError, machine_fault, machine_fault_words
+from sohoa.errors import (
+    BadInputError,
+    InputChangedError,
+    SohoaError,
+    StageError,
+    machine_fault,
+    machine_fault_words,
+)
 from sohoa.fsutil import OneLineRecords, escaped, existing_spelling, one_line, printable, spelled_output
 from sohoa.settings import Settings, load_settings
 from sohoa.settings_problem import configuration_problem
@@ -470,6 +477,16 @@ def _day_option(option: str, given: str) -> date:
             "not a date: write DD/MM/YYYY (day first: 03/05/2025) or YYYY-MM-DD"
         )
     return day
+
+
+def _input_changed_message(input_file: Path, output: Path | None = None) -> str:
+    """What a command says of its input rewritten, replaced or deleted while it was read (``InputChangedError``)."""
+    written_vi, written_en = (f": chưa ghi {output}", f": {output} was not written") if output else ("", "")
+    return (
+        f"{input_file}: tệp đã thay đổi trong khi đang đọc (bị chép đè, thay hoặc xóa?){written_vi}; chạy lại khi "
+        f"tệp đã yên / the file changed while it was being read (copied over, replaced or deleted?){written_en}; "
+        "rerun once the file is still"
+    )
 
 
 def _bad_input_message(input_file: Path, exc: BadInputError) -> str:
@@ -1334,6 +1351,9 @@ def ocr(
         ) from None
     except BadInputError as exc:
         raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
+    except InputChangedError as exc:
+        # not the file's fault, nor sohoa's (QA170 F0, F0b: a copy of two files, exit 0; "an internal error")
+        raise _fail(_input_changed_message(input_file, output), EXIT_FAULT, input_file) from exc
     except OSError as exc:
         if (fault := machine_fault(exc)) is None:
             raise

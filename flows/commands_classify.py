@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
     from rich.table import Table
 
     from flows import cli
-    from sohoa.errors import BadInputError, StageError
+    from sohoa.errors import BadInputError, InputChangedError, StageError
 
     classify_app = typer.Typer(
         cls=DefaultCommandGroup,
@@ -165,6 +165,8 @@ def register(app: typer.Typer) -> None:
                 text, layout = read.text, read.layout
         except BadInputError as exc:
             raise cli._fail(cli._bad_input_message(input_file, exc), cli.EXIT_NOT_RIGHT, input_file) from exc
+        except InputChangedError as exc:
+            raise cli._fail(cli._input_changed_message(input_file), cli.EXIT_FAULT, input_file) from exc
         except StageError as exc:
             raise cli._fail(str(exc), cli.EXIT_FAULT, input_file) from exc
         result = classify_stage.classify_text(text, layout=layout)

@@ -38,6 +38,7 @@ from flows.stopping import raise_if_stopped, stop_asked
 from sohoa.context import document_shown_as
 from sohoa.errors import (
     BadInputError,
+    InputChangedError,
     Problem,
     SecretFileError,
     SettingsError,
@@ -964,12 +965,17 @@ def retry_transient(call: Callable[[], T], delays: Sequence[float], what: str, w
     return call()
 
 
-class ScanChangedError(Exception):
+class ScanChangedError(InputChangedError):
     """The scan's bytes are no longer those ingest hashed: its file was rewritten while it was processed."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        super().__init__(f"{path}: the file changed while it was being processed")
+        super().__init__(path)
+
+    def __str__(self) -> str:
+        return f"{self.path}: the file changed while it was being processed"
+
+    def __reduce__(self) -> tuple[type[ScanChangedError], tuple[Path]]:
+        return (ScanChangedError, (self.path,))
 
 
 def _original_as_ingested(path: Path, work: Path, record: Record) -> Path:
@@ -1076,7 +1082,7 @@ def process_document(
             english = f"a file sohoa needs is missing, not the scan: {missing}"
             vietnamese = f"Thiếu một tệp sohoa cần, không phải tệp quét: {missing}"
         result = failed(path, shown, vietnamese, english)
-    except ScanChangedError:
+    except InputChangedError:  # (its bytes not those ingest hashed, or the file changed while OCR read it)
         result = _changed_while_processed(path, shown)
     except ArchiveBusyError as exc:  # another host writes the record: no fault of this one's (storage.claims)
         result = failed(path, shown, exc.vi, exc.en, retried=True)

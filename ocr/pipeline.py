@@ -148,9 +148,9 @@ from ocr.tesseract import (
 )
 from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
-from sohoa.errors import BadInputError, Problem
+from sohoa.errors import BadInputError, InputChangedError, Problem
 from sohoa.font_twins import embed_font_twins, twins_notice
-from sohoa.fsutil import ScratchFolder, atomic_path, readable
+from sohoa.fsutil import ScratchFolder, atomic_path, file_identity, readable
 from sohoa.pdfa import (
     PDFA_SAVE_SETTINGS,
     document_problems,
@@ -316,10 +316,65 @@ def ocr_document(
     one too, and the reading Tesseract is surer of is kept ("": not looked for; nor when ``language`` is not
     Vietnamese, or when Tesseract has no data for ``other_language``).
 
-    Raises ``BadInputError`` for unusable input and ``StageError`` when Tesseract itself is unavailable.
+    Raises ``BadInputError`` for unusable input, ``InputChangedError`` when the input is rewritten, replaced or
+    deleted while it is read (``output_pdf`` is then left as it was), and ``StageError`` when Tesseract itself is
+    unavailable.
     """
     if mode not in MODES:
         raise ValueError(f"unknown OCR mode {mode!r}; use one of {', '.join(MODES)}")
+    # the input as it is now: a PDF is opened again by its name as its pages are read (every REOPEN_EVERY pages)
+    # and written out; replaced meanwhile (a scanner, a sync, "save as"), the copy showed the new file's pages over
+    # the old one's text, exit 0 (QA170 F0), and one deleted or cut short was "an internal error" (F0b)
+    identity = file_identity(input_path)
+
+    def unchanged() -> None:
+        if file_identity(input_path) != identity:
+            raise InputChangedError(input_path)
+
+    try:
+        return _ocr_document(
+            input_path,
+            output_pdf,
+            unchanged,
+            language=language,
+            workers=workers,
+            dpi=dpi,
+            work_dir=work_dir,
+            tessdata_dir=tessdata_dir,
+            mode=mode,
+            on_page=on_page,
+            page_executor=page_executor,
+            tesseract_slots=tesseract_slots,
+            tesseract_engine=tesseract_engine,
+            bands=bands,
+            other_language=other_language,
+        )
+    except Exception as exc:
+        if not isinstance(exc, InputChangedError) and identity is not None and file_identity(input_path) != identity:
+            raise InputChangedError(input_path) from exc
+        raise
+
+
+def _ocr_document(
+    input_path: Path,
+    output_pdf: Path,
+    unchanged: Callable[[], None],
+    *,
+    language: str,
+    workers: int,
+    dpi: int,
+    work_dir: Path | None,
+    tessdata_dir: Path | None,
+    mode: str,
+    on_page: Callable[[], None] | None,
+    page_executor: Executor | None,
+    tesseract_slots: int,
+    tesseract_engine: str,
+    bands: int,
+    other_language: str,
+) -> OcrResult:
+    """``ocr_document``'s work; ``unchanged`` raises ``InputChangedError`` where the input is no longer the file
+    it was when the work began, and is asked before the output is put in its place."""
     info = inspect_input(input_path)
     check_language(language, tessdata_dir)
     other_language = _other_language(language, other_language, tessdata_dir)
@@ -391,7 +446,9 @@ def ocr_document(
         # as an officer reads the name (NFC; bytes that are not UTF-8 read as Windows Vietnamese, as the record's
         # source name is): a lone surrogate of such a name was dropped from the title, `trch lc khai t` (QA80)
         title = readable(input_path.stem)
-        assembled = assemble_pdf(source_pdf, title, plans, readings, output_pdf, from_images=info.kind != "pdf")
+        assembled = assemble_pdf(
+            source_pdf, title, plans, readings, output_pdf, from_images=info.kind != "pdf", before_written=unchanged
+        )
         layout = page_layouts(source_pdf, plans, readings)
     pages: list[PageOcr] = []
     texts: list[str] = []
@@ -3105,6 +3162,7 @@ def assemble_pdf(
     output_pdf: Path,
     *,
     from_images: bool = False,
+    before_written: Callable[[], None] | None = None,
 ) -> AssembledPdf:
     """Write the searchable PDF; say whether it claims PDF/A-2B and what of the input it could not keep.
 
@@ -3114,7 +3172,8 @@ def assemble_pdf(
     none of the rules sohoa checks is broken; a kept born-digital page with fonts not embedded, its own CMYK colours
     against the sRGB output intent or JavaScript makes it a plain PDF that says why, rather than a false claim.
     ``from_images``: ``source_pdf`` is ``image_to_pdf``'s, whose CMYK scan images stay DeviceCMYK (and so break
-    PDF/A) only when no CMYK profile was found for them: said as one more problem."""
+    PDF/A) only when no CMYK profile was found for them: said as one more problem. ``before_written``: asked once
+    the copy is saved, before it takes ``output_pdf``'s place; what it raises leaves ``output_pdf`` as it was."""
     output_pdf.parent.mkdir(parents=True, exist_ok=True)
     with pikepdf.open(source_pdf) as out:
         font: pikepdf.Object | None = None  # one copy for all the pages
@@ -3236,6 +3295,8 @@ def assemble_pdf(
             # pyHanko's incremental updates (signatures, timestamps) follow the file with cross-reference streams.
             # Not encrypted (PDF/A forbids it; pikepdf drops an owner-password-only input's encryption).
             out.save(tmp, **PDFA_SAVE_SETTINGS)  # type: ignore[arg-type]
+            if before_written is not None:
+                before_written()
     return AssembledPdf(pdfa_problems=problems, input_signatures=input_signatures, notices=notices)
 
 

@@ -181,6 +181,18 @@ class SohoaError(Exception):
     """Base class for errors this project raises on purpose."""
 
 
+class InputChangedError(SohoaError):
+    """The input file was rewritten, replaced, cut short or deleted while it was read: what was read is part of
+    one file and part of another, or of none. Not the file's fault, nor sohoa's: read it again once it is still."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        super().__init__(f"{path}: the file changed while it was being read")
+
+    def __reduce__(self) -> tuple[type[InputChangedError], tuple[Path]]:
+        return (InputChangedError, (self.path,))
+
+
 class BadInputError(SohoaError):
     """The input file cannot be processed; it belongs in quarantine with this reason."""
 

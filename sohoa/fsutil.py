@@ -58,6 +58,16 @@ def atomic_path(target: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+def file_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """What tells the file at ``path`` from another written there: its device, inode, size and modification time
+    (nanoseconds); None when there is none."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
+
+
 def atomic_write_bytes(target: Path, data: bytes) -> None:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)

@@ -7,6 +7,7 @@ import dataclasses
 import datetime
 import io
 import math
+import os
 import random
 import re
 import subprocess
@@ -601,6 +602,37 @@ def test_a_page_is_read_without_the_notes_a_viewer_draws_over_it(tmp_path: Path)
     assert "THÔNG BÁO" in result.text and "kiem tra" not in result.text, result.text
     with pikepdf.open(output) as pdf:
         assert [str(a.Subtype) for a in pdf.pages[0].Annots] == ["/FreeText"]
+
+
+@pytest.mark.parametrize("change", ["replaced", "deleted", "cut short"])
+def test_an_input_changed_while_it_is_read_writes_nothing(tmp_path: Path, change: str) -> None:
+    """QA170 F0: a PDF replaced under its name while it was read (a scanner, a sync, "save as") gave, exit 0 and
+    PDF/A, a copy showing the new file's pages over the old one's text — a PDF is opened again by its name as its
+    pages are read and written out; deleted or cut short, it was "an internal error in sohoa" (F0b). The input is
+    what it was when the work began, or nothing is written: ``InputChangedError``."""
+    from sohoa.errors import InputChangedError
+
+    page = Image.open(scan_page(tmp_path / "p.png", dpi=150)).convert("L")
+    source = tmp_path / "hai trang.pdf"
+    page.save(source, resolution=150, save_all=True, append_images=[page])
+    other = tmp_path / "khác.pdf"
+    Image.new("L", (1240, 1754), 250).save(other, resolution=150)
+    output = tmp_path / "out.pdf"
+    output.write_bytes(b"an earlier copy")
+
+    def change_the_input() -> None:
+        if change == "replaced":
+            os.replace(other, source)
+        elif change == "deleted":
+            source.unlink(missing_ok=True)
+        elif source.exists():
+            os.truncate(source, source.stat().st_size // 2)
+
+    with pytest.raises(InputChangedError) as caught:
+        ocr_document(source, output, workers=1, on_page=change_the_input)
+    assert caught.value.path == source
+    assert output.read_bytes() == b"an earlier copy"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.pdf")]  # no part file left
 
 
 def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Path) -> None:
