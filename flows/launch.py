@@ -40,14 +40,15 @@ UTF8_ENV = "SOHOA_UTF8_NAMES"  # internal: set in the process started again in U
 def main() -> None:
     starting = stop_while_starting()
     utf8_file_names()
+    standard_streams_open()
     if sys.argv[1:2] == ["ocr"]:
         policy = os.environ.get(POLICY_ENV, "start") or "start"
         if policy not in POLICIES:
-            sys.stderr.write(
-                f"sohoa: {POLICY_ENV} phải là một trong {', '.join(POLICIES)}, không phải {policy!r} / must be one of "
-                f"{', '.join(POLICIES)}, not {policy!r}\n"
+            said = (
+                f"{POLICY_ENV} phải là một trong {', '.join(POLICIES)}, không phải {policy!r} / must be one of "
+                f"{', '.join(POLICIES)}, not {policy!r}"
             )
-            sys.exit(2)
+            sys.exit(_said_and_ended(sys.argv[1:], said, 2))
         if policy != "off":
             code = forward(sys.argv[1:])
             if code is not None:
@@ -58,6 +59,52 @@ def main() -> None:
 
     started(starting)
     run_here()
+
+
+def standard_streams_open() -> None:
+    """Standard input, output and error, each open: one closed (``>&-`` on a cron line, a daemon's) is given
+    /dev/null. Else the next file or socket opened took its number — the OCR server's connection, which the served
+    command was then handed as its stdout, and every "I" or "T" it printed read as the caller's Ctrl-C or SIGTERM:
+    exit 130 or 143 for a command that succeeded (QA170 F3)."""
+    for number in (0, 1, 2):
+        try:
+            os.fstat(number)
+        except OSError:
+            opened = os.open(os.devnull, os.O_RDWR)
+            if opened != number:  # (a lower one was closed too, and took this: given its own below)
+                os.dup2(opened, number)
+                os.close(opened)
+
+
+def _said_and_ended(argv: list[str], said: str, code: int) -> int:
+    """``said`` on stderr as ``sohoa: …`` (and on stdout as the JSON every command's errors are with ``--json``,
+    naming the input), and ``code`` to end with."""
+    sys.stderr.write(f"sohoa: {said}\n")
+    if "--json" in argv:
+        inputs = _positional(argv[1:])
+        error = {"path": inputs[0] if inputs else None, "error": said, "exit_code": code}
+        with contextlib.suppress(OSError):
+            sys.stdout.write(json.dumps(error, ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.flush()
+    return code
+
+
+# the options of `sohoa ocr` that take a value (flows.cli.ocr), for its INPUT and OUTPUT to be told from them
+_VALUED_OPTIONS = frozenset({"--language", "--workers", "--mode"})
+
+
+def _positional(arguments: list[str]) -> list[str]:
+    """The arguments of ``sohoa ocr`` that are no option nor an option's value: INPUT, OUTPUT."""
+    found: list[str] = []
+    skip = False
+    for argument in arguments:
+        if skip:
+            skip = False
+        elif argument in _VALUED_OPTIONS:
+            skip = True
+        elif not argument.startswith("-") or argument == "-":
+            found.append(argument)
+    return found
 
 
 def stop_while_starting() -> dict[int, signal._HANDLER]:
@@ -270,8 +317,16 @@ def forward(argv: list[str]) -> int | None:
             signal.signal(signum, handler)
         connection.close()
     if not ending:
-        sys.stderr.write("sohoa: the OCR server's command ended without an exit code (killed?)\n")
-        return 3
+        # its process killed — the OOM killer's choice, a kill -9 —: said as any error, naming the files (QA170 F4:
+        # English only, no file named, no JSON with --json)
+        paths = _positional(argv[1:])
+        output = paths[1] if len(paths) > 1 else "OUTPUT"
+        said = (
+            f"{paths[0] if paths else ''}: lệnh trong máy chủ OCR bị dừng giữa chừng (bị kill, hết bộ nhớ?): chưa "
+            f"ghi {output}; hãy chạy lại / the OCR server's command was killed (out of memory?): {output} was not "
+            "written; rerun it"
+        ).lstrip(": ")
+        return _said_and_ended(argv, said, 3)
     return int(json.loads(ending)["exit"])
 
 

@@ -360,6 +360,9 @@ def test_the_server_policy_is_checked(tmp_path: Path) -> None:
     wrong = sohoa(["ocr", "a.pdf", "b.pdf"], tmp_path, socket_path, SOHOA_OCR_SERVER="always")
     assert wrong.returncode == 2 and "SOHOA_OCR_SERVER phải là một trong start, use, off" in wrong.stderr
     assert "must be one of start, use, off" in wrong.stderr  # in both languages (QA64: English only)
+    as_json = sohoa(["ocr", "a.pdf", "b.pdf", "--json"], tmp_path, socket_path, SOHOA_OCR_SERVER="bogus")
+    said = json.loads(as_json.stdout)  # (QA170 F6: nothing on stdout)
+    assert as_json.returncode == said["exit_code"] == 2 and said["path"] == "a.pdf" and "bogus" in said["error"]
     alone = sohoa(["ocr", "a.pdf", "b.pdf"], tmp_path, socket_path, SOHOA_OCR_SERVER="off")
     assert alone.returncode == 2 and not socket_path.parent.exists()  # ran alone, started nothing
 
@@ -469,3 +472,50 @@ print(sorted(loaded() - before))
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_a_served_command_with_its_output_closed_ends_as_it_would_alone(server: Server, tmp_path: Path) -> None:
+    """QA170 F3: `sohoa ocr … >&-` (a cron line's, a daemon's) served: the caller's connection to the server took
+    the closed descriptor's number and was handed to the command as its stdout; each "I" or "T" it printed
+    ("THÔNG BÁO" in its JSON) read as the caller's Ctrl-C or SIGTERM: exit 130 or 143 at random for a command that
+    succeeded. A closed standard stream is given /dev/null first."""
+    scan = tmp_path / "thông báo.pdf"
+    Image.open(scan_page(tmp_path / "p.png", dpi=150)).convert("L").save(scan, resolution=150)
+    for attempt in range(3):
+        closed = subprocess.run(
+            [sys.executable, "-m", "flows.launch", "ocr", scan.name, f"out{attempt}.pdf", "--json"],
+            cwd=tmp_path,
+            env=served_environment(server.socket),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: os.close(1),
+        )
+        assert closed.returncode == 0, closed.stderr
+        assert (tmp_path / f"out{attempt}.pdf").stat().st_size > 0
+    assert sum("runs `sohoa ocr" in line for line in server.lines()) == 3  # served, each
+
+
+def test_a_served_command_killed_says_so_in_both_languages_and_as_json(server: Server, tmp_path: Path) -> None:
+    """QA170 F4: the server's child running a command killed (the OOM killer, `kill -9`): the caller said only
+    "the OCR server's command ended without an exit code (killed?)", in English, naming no file, and printed no JSON
+    under --json. The kill is real; it stands for the OOM killer, which cannot be made to choose it."""
+    scan, _ = stacked_scan(tmp_path, 12)
+    caller = subprocess.Popen(
+        [sys.executable, "-m", "flows.launch", "ocr", scan.name, "ra.pdf", "--json"],
+        cwd=tmp_path,
+        env=served_environment(server.socket, SOHOA_DATA_DIR=str(tmp_path / "var")),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = wait_for_log(server, "ra.pdf --json` in")
+    child = int(re.findall(r"pid (\d+) runs `sohoa ocr \S+ ra\.pdf --json`", line)[-1])
+    time.sleep(1)  # (reading its pages)
+    os.kill(child, signal.SIGKILL)
+    out, said = caller.communicate(timeout=60)
+    assert caller.returncode == 3, said
+    assert "bị dừng giữa chừng" in said and "the OCR server's command was killed" in said and "ra.pdf" in said
+    error = json.loads(out)
+    assert error["exit_code"] == 3 and error["path"] == scan.name and "ra.pdf was not written" in error["error"]
+    assert not (tmp_path / "ra.pdf").exists()
