@@ -47,7 +47,7 @@ from signing.identity import SigningIdentity, cert_names
 from signing.revinfo import signature_timestamp_tokens
 from signing.services import FetchFailures, TsaClient, recording_fetcher_backend, tsa_error_in
 from sohoa.errors import Problem
-from sohoa.fsutil import fsync_dir
+from sohoa.fsutil import fsync_dir, mode_for
 from sohoa.record import SignatureFacts
 from sohoa.signing_names import LEVELS
 
@@ -333,7 +333,7 @@ def sign_pdf(
             out_fh.flush()
             os.fsync(out_fh.fileno())
             signed_at, timestamped_at = _read_back_signing_time(out_fh, name, input_pdf, strict=writer.prev.strict)
-        os.chmod(tmp_name, 0o644)
+        os.chmod(tmp_name, mode_for(output_pdf))  # (the file's it replaces, or the umask's: QA170 F5)
         os.replace(tmp_name, output_pdf)
         tmp_name = None
         fsync_dir(output_pdf.parent)

@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import tempfile
 import threading
 import unicodedata
@@ -48,8 +49,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        # mkstemp creates 0600; archived files are meant to be readable like any file the user writes.
-        os.chmod(tmp, 0o644)
+        # mkstemp creates 0600: the file gets the mode of the one it replaces, or of any file the user writes (the
+        # umask's: `umask 077` kept a birth extract's searchable copy from other accounts; a fixed 0644 gave it to
+        # them, and widened a 0600 copy written again, QA170 F5)
+        os.chmod(tmp, mode_for(target))
         with tmp.open("rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -66,6 +69,26 @@ def file_identity(path: Path) -> tuple[int, int, int, int] | None:
     except OSError:
         return None
     return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
+
+
+def mode_for(target: Path) -> int:
+    """The permissions a file written to ``target`` gets: those of the file there, else 0666 less the umask."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """This process's umask, read where Linux shows it (setting it to read it back is no thread's business)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:

@@ -3400,3 +3400,20 @@ def test_nguyen_in_capitals_is_read_with_its_tilde(tmp_path: Path) -> None:
     assert "NGUYÊN" not in result.text and result.text.count("NGUYỄN") == 3, result.text
     layer = subprocess.run(["pdftotext", str(tmp_path / "ten.pdf"), "-"], capture_output=True, text=True).stdout
     assert "NGUYÊN" not in layer and unicodedata.normalize("NFC", layer).count("NGUYỄN") == 3, layer
+
+
+def test_the_copy_is_as_private_as_the_callers_umask_or_the_file_it_replaces(tmp_path: Path) -> None:
+    """QA170 F5: `umask 077` still gave a world-readable 0644 copy (a civil-status scan's text open to every local
+    account), and a copy made 0600 was widened to 0644 when written again."""
+    scan = scan_page(tmp_path / "p.png", dpi=150)
+    previous = os.umask(0o077)
+    try:
+        ocr_document(scan, tmp_path / "riêng.pdf", workers=1)
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "riêng.pdf").stat().st_mode & 0o777 == 0o600
+    kept = tmp_path / "đã khóa.pdf"
+    kept.write_bytes(b"")
+    kept.chmod(0o640)
+    ocr_document(scan, kept, workers=1)
+    assert kept.stat().st_mode & 0o777 == 0o640 and kept.stat().st_size > 0
