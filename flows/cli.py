@@ -1584,9 +1584,14 @@ def ocr_server(
     would on their own (their folder, environment, output and exit code); without a server they just do.
     `sohoa ocr` starts one itself when none runs (SOHOA_OCR_SERVER=start, the default), which stops after
     SOHOA_OCR_SERVER_IDLE seconds (600) without a command."""
-    from flows.launch import socket_path
+    from flows.launch import idle_seconds, socket_path
     from flows.ocr_server import AlreadyServing, serve, stop_server
 
+    if idle_seconds(str(idle)) is None:  # (QA170 F6: -5 stopped at once, nan never)
+        raise _fail(
+            f"--idle phải là một số giây từ 0 trở lên, không phải {idle:g} / --idle must be a number of seconds, 0 or "
+            f"more, not {idle:g}"
+        )
     path = socket or Path(socket_path())
     if stop:
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import signal
 import socket
@@ -207,6 +208,20 @@ def frame(payload: dict[str, object]) -> bytes:
     return HEADER.pack(len(data)) + data
 
 
+# the longest path a Unix socket may have (sun_path holds 108 bytes, its last a NUL)
+MAX_SOCKET_PATH = 107
+
+
+def idle_seconds(value: str) -> float | None:
+    """``value`` as seconds an OCR server waits for a command (``SOHOA_OCR_SERVER_IDLE``, ``--idle``): a finite
+    number, 0 or more; None otherwise."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
 def start_server_in_background() -> int | None:
     """Start ``sohoa ocr-server`` for this user's socket, detached, unless one is running or starting; its pid.
 
@@ -214,12 +229,24 @@ def start_server_in_background() -> int | None:
     import subprocess
 
     idle = os.environ.get(IDLE_ENV) or str(DEFAULT_IDLE)
-    try:
-        seconds = float(idle)
-    except ValueError:
-        sys.stderr.write(f"sohoa: {IDLE_ENV} must be a number of seconds, not {idle!r}: no OCR server started\n")
+    seconds = idle_seconds(idle)
+    if seconds is None:
+        # (QA170 F6: -5 started a server that stopped at once, each command; nan one that never stopped)
+        sys.stderr.write(
+            f"sohoa: {IDLE_ENV} phải là một số giây từ 0 trở lên, không phải {idle!r}: không khởi động máy chủ OCR / "
+            f"must be a number of seconds, 0 or more, not {idle!r}: no OCR server started\n"
+        )
         return None
     path = socket_path()
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        # no server can listen there: each command started one that died at once, saying so only in its log (F6)
+        if sys.stderr.isatty():
+            sys.stderr.write(
+                f"sohoa: {path}: đường dẫn socket dài quá {MAX_SOCKET_PATH} byte, không khởi động máy chủ OCR (đặt "
+                f"{SOCKET_ENV} ngắn hơn) / the socket's path is over {MAX_SOCKET_PATH} bytes: no OCR server started "
+                f"(set a shorter {SOCKET_ENV})\n"
+            )
+        return None
     folder = os.path.dirname(path) or "."
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)

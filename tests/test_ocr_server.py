@@ -519,3 +519,28 @@ def test_a_served_command_killed_says_so_in_both_languages_and_as_json(server: S
     error = json.loads(out)
     assert error["exit_code"] == 3 and error["path"] == scan.name and "ra.pdf was not written" in error["error"]
     assert not (tmp_path / "ra.pdf").exists()
+
+
+def test_an_idle_time_no_server_can_keep_is_refused(tmp_path: Path) -> None:
+    """QA170 F6: SOHOA_OCR_SERVER_IDLE=-5 started a server with each command that stopped at once, each saying the
+    next command "starts warm"; `nan` one that never stopped. A socket path too long to listen on started one
+    that died at once, every command."""
+    from flows.launch import MAX_SOCKET_PATH, idle_seconds
+
+    assert [idle_seconds(v) for v in ("600", "0", "2.5")] == [600.0, 0.0, 2.5]
+    assert [idle_seconds(v) for v in ("-5", "nan", "inf", "1e400", "abc", "")] == [None] * 6
+    scan = tmp_path / "scan.png"
+    Image.open(scan_page(tmp_path / "p.png", dpi=150)).save(scan, dpi=(150, 150))
+    long_socket = tmp_path / ("d" * (MAX_SOCKET_PATH - len(str(tmp_path)))) / "ocr.sock"
+    for env in ({"SOHOA_OCR_SERVER_IDLE": "-5"}, {"SOHOA_OCR_SERVER_SOCKET": str(long_socket)}):
+        alone = subprocess.run(
+            [sys.executable, "-m", "flows.launch", "ocr", scan.name, "out.pdf"],
+            cwd=tmp_path,
+            env={**served_environment(tmp_path / "s" / "ocr.sock"), "SOHOA_OCR_SERVER": "start", **env},
+            capture_output=True,
+            text=True,
+        )
+        assert alone.returncode == 0, alone.stderr  # the command itself runs, alone
+        assert not (tmp_path / "s").exists() and not long_socket.parent.exists()  # no server started
+        if "SOHOA_OCR_SERVER_IDLE" in env:
+            assert "0 or more, not '-5'" in alone.stderr, alone.stderr
