@@ -24,7 +24,7 @@ import numpy as np
 import pikepdf
 from PIL import Image
 
-from sohoa.pdfium import open_pdf
+from sohoa.pdfium import open_pdf, open_pdf_bytes
 
 SKIP_TEXT, REDO, FORCE = "skip-text", "redo", "force"
 MODES = (SKIP_TEXT, REDO, FORCE)
@@ -286,14 +286,17 @@ _INVISIBLE_TEXT = 3  # the render mode of an OCR layer: neither filled nor strok
 _SHOWING_TEXT = {"Tj", "TJ", "'", '"'}
 
 
-def _without_text(container: pikepdf.Object, *, keep_images: bool, depth: int = 0, mode: int = 0) -> list[Any] | None:
+def _without_text(
+    container: pikepdf.Object, *, keep_images: bool, depth: int = 0, mode: int = 0, visible: bool = False
+) -> list[Any] | None:
     """The content of a page (or form) that paints nothing but images and invisible text, without its text (BT…ET
     blocks, and forms that hold only such text, such as an earlier OCR layer); None when it paints anything else — a
     path, a shading, an inline image, an image mask (painted in the fill colour), visible or clipping text, a form
     with more than such text — or cannot be parsed. ``keep_images`` False (a form): None if it paints an image too.
     ``mode``: the text render mode it starts with (a form: its caller's). Visible text is what the page shows: taken
     off, a phone app's "Scanned with CamScanner" footer was gone from the page and from what was read (QA168 F2);
-    such a page is rasterised, its text with it."""
+    such a page is rasterised, its text with it. ``visible``: visible text is taken off too (the caller checks it
+    showed nothing: ``_drop_text``)."""
     if depth > 8:
         return None
     try:
@@ -312,7 +315,7 @@ def _without_text(container: pikepdf.Object, *, keep_images: bool, depth: int = 
                 mode = int(instruction.operands[0])
                 if mode >= _CLIPPING_TEXT:
                     return None
-            elif operator in _SHOWING_TEXT and mode != _INVISIBLE_TEXT:
+            elif operator in _SHOWING_TEXT and mode != _INVISIBLE_TEXT and not visible:
                 return None
             if operator == "gs":  # outlives ET, and may change how the images after it are painted
                 kept.append(instruction)
@@ -324,7 +327,7 @@ def _without_text(container: pikepdf.Object, *, keep_images: bool, depth: int = 
             if not isinstance(xobject, pikepdf.Stream):
                 return None
             if xobject.get("/Subtype") == pikepdf.Name.Form:
-                if _without_text(xobject, keep_images=False, depth=depth + 1, mode=mode) is None:
+                if _without_text(xobject, keep_images=False, depth=depth + 1, mode=mode, visible=visible) is None:
                     return None
             elif keep_images and xobject.get("/Subtype") == pikepdf.Name.Image and not xobject.get("/ImageMask"):
                 kept.append(instruction)
@@ -341,11 +344,19 @@ def _without_text(container: pikepdf.Object, *, keep_images: bool, depth: int = 
     return kept
 
 
-def _drop_text(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bool:
+def _drop_text(pdf: pikepdf.Pdf, page: pikepdf.Page, shown: Image.Image | None = None) -> bool:
     """Take the text off a page drawn with nothing but images and invisible text (a scan with an earlier OCR's text
     layer), leaving its images untouched: what rasterising it would show, without resampling or recompressing the
-    scan. False (and the page unchanged) for any other page — one with visible text too is rasterised."""
+    scan. So too a page whose text is visible but hidden under its images (an earlier OCR's layer drawn before the
+    scan, in a render mode that shows) where ``shown``, the page rendered at HIDDEN_TEXT_DPI as it is, is what it
+    shows without its text: it was rasterised, its scan resampled and recompressed and read worse, "support" as
+    "tupport" (QA169 F1). False (and the page unchanged) for any other page — one with visible text is
+    rasterised."""
     kept = _without_text(page.obj, keep_images=True)
+    if kept is None and shown is not None:
+        kept = _without_text(page.obj, keep_images=True, visible=True)
+        if kept is not None and not _shows_the_same(pdf, page, kept, shown):
+            kept = None
     if kept is None or not any(str(i.operator) == "Do" for i in kept):
         return False
     names = {str(i.operands[0]) for i in kept if str(i.operator) == "Do"}
@@ -353,6 +364,30 @@ def _drop_text(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bool:
     page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(kept))
     page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary({name: xobjects[name] for name in names}))
     return True
+
+
+# The resolution at which a page is rendered without its text, to see whether its text showed (``_drop_text``), and
+# how many grey levels a pixel may differ (antialiasing) where the text lay hidden under an image
+HIDDEN_TEXT_DPI = 50
+HIDDEN_TEXT_LEVELS = 8
+
+
+def _shows_the_same(pdf: pikepdf.Pdf, page: pikepdf.Page, content: list[Any], shown: Image.Image) -> bool:
+    """Whether ``page`` drawn with ``content`` instead of its own shows what it shows (``shown``, rendered at
+    HIDDEN_TEXT_DPI, grey, without annotations)."""
+    probe = pikepdf.new()
+    probe.pages.append(page)
+    probe.pages[0].obj.Contents = probe.make_stream(pikepdf.unparse_content_stream(content))
+    if "/Annots" in probe.pages[0].obj:
+        del probe.pages[0].obj.Annots
+    buffer = io.BytesIO()
+    probe.save(buffer)
+    with open_pdf_bytes(buffer.getvalue()) as document:
+        drawn = document.render(0, scale=HIDDEN_TEXT_DPI / 72, grayscale=True, annotations=False)
+    if drawn.size != shown.size:
+        return False
+    difference = np.abs(np.asarray(drawn.convert("L"), dtype=np.int16) - np.asarray(shown.convert("L"), dtype=np.int16))
+    return int(difference.max(initial=0)) <= HIDDEN_TEXT_LEVELS
 
 
 def shown_box(page: pikepdf.Page) -> tuple[float, float, float, float]:
@@ -428,7 +463,8 @@ def rasterise_pages(source: Path, target: Path, pages: dict[int, PageRaster]) ->
         with open_pdf(source) as document, pikepdf.open(source) as pdf:
             for number, raster in pages.items():
                 page = pdf.pages[number - 1]
-                if _drop_text(pdf, page):
+                shown = document.render(number - 1, scale=HIDDEN_TEXT_DPI / 72, grayscale=True, annotations=False)
+                if _drop_text(pdf, page, shown):
                     text_dropped.append(number)
                     continue
                 rendered = document.render(number - 1, scale=raster.dpi / 72, annotations=False)

@@ -265,6 +265,17 @@ class RenderablePdf:
 
 
 @contextmanager
+def open_pdf_bytes(data: bytes) -> Iterator[RenderablePdf]:
+    """A PDF held in memory, ``data``, opened with PDFium, closed on exit."""
+    with _LOCK:
+        renderable = RenderablePdf(pypdfium2.PdfDocument(data))
+    try:
+        yield renderable
+    finally:
+        renderable.close()
+
+
+@contextmanager
 def open_pdf(path: Path | str) -> Iterator[RenderablePdf]:
     """``path`` opened with PDFium, closed on exit (both under the lock)."""
     with _LOCK:

@@ -2416,15 +2416,15 @@ def test_force_keeps_the_page_objects_so_bookmarks_links_and_rotation_stay(tmp_p
     assert ImageStat.Stat(ImageChops.difference(*small)).mean[0] < 5  # the same page (text drawn as pixels now)
 
 
-def _with_visible_text(pdf: pikepdf.Pdf, drawing: bytes = b"", *, invisible: bool = False) -> None:
+def _with_visible_text(pdf: pikepdf.Pdf, drawing: bytes = b"", *, invisible: bool = False, under: bool = False) -> None:
     """A line of visible Helvetica text (and ``drawing``) over the first page's scan; ``invisible``: drawn in render
-    mode 3, as an earlier OCR's layer is."""
+    mode 3, as an earlier OCR's layer is; ``under``: drawn before the scan, which hides it."""
     page = pdf.pages[0]
     helvetica = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
     page.Resources.Font = pikepdf.Dictionary(F1=helvetica)
     mode = b"3 Tr " if invisible else b""
     text = b"BT %s/F1 10 Tf 20 20 Td (Da so hoa - ban sao dien tu luu tru) Tj ET " % mode
-    page.contents_add(pdf.make_stream(text + drawing), prepend=False)
+    page.contents_add(pdf.make_stream(text + drawing), prepend=under)
 
 
 @needs_shared
@@ -2433,23 +2433,25 @@ def test_force_keeps_a_scan_with_a_text_layer_as_it_is(tmp_path: Path) -> None:
     image, 950 KB against 420 KB for the input and 402 KB for `ocrmypdf --force-ocr` (measured by hand). A page
     drawn with nothing but its scan and an invisible text layer loses its layer and keeps its scan (its JPEG's
     coefficients). One with visible text is rasterised, its text with it: taken off, a phone app's visible footer
-    was gone from the page and from what was read (QA168 F2)."""
+    was gone from the page and from what was read (QA168 F2). Visible text drawn before the scan, which hides it,
+    shows nothing: taken off, the scan kept (QA169 F1: rasterised, its JPEG recompressed, "support" read "tupport")."""
     scan = SHARED / "corpora/ocr/vi-real-scans/ND-28-2021-NDCP_p8.jpg"  # 1700×2200 grayscale, no dpi of its own
-    for invisible in (True, False):
+    for invisible, under in ((True, False), (False, False), (False, True)):
         with pikepdf.open(
             io.BytesIO(img2pdf.convert(scan.read_bytes(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((200, 200))))
         ) as pdf:
-            _with_visible_text(pdf, invisible=invisible)
+            _with_visible_text(pdf, invisible=invisible, under=under)
             pdf.save(tmp_path / "in.pdf")
         result = ocr_document(tmp_path / "in.pdf", tmp_path / "out.pdf", workers=2, mode="force")
         assert [(p.ocr, p.dpi) for p in result.pages] == [(True, 200)]
-        # Tesseract reads what the page shows: the visible line, not the invisible one
-        assert ("Da so hoa" in result.text) is not invisible, result.text
+        # Tesseract reads what the page shows: the visible line, not the invisible one nor the hidden one
+        shows = not (invisible or under)
+        assert ("Da so hoa" in result.text) is shows, result.text
         with pikepdf.open(tmp_path / "out.pdf") as out:
             (image,) = out.pages[0].get_images().values()
             assert "/Font" not in out.pages[0].Resources  # its text is gone with its font, or in the image
             # the scan as it was (1700×2200 gray JPEG), or the page rendered at its resolution
-            assert same_scan_data(stored_image_bytes(image), scan.read_bytes()) is invisible
+            assert same_scan_data(stored_image_bytes(image), scan.read_bytes()) is not shows
             assert (int(image.Width), int(image.Height)) == (1700, 2200)
         assert (tmp_path / "out.pdf").stat().st_size < min((tmp_path / "in.pdf").stat().st_size, 401_664)
 
