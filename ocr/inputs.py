@@ -1084,10 +1084,11 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
         # TypeError: Pillow's "Missing dimensions" for a TIFF whose next-page pointer leads into garbage (QA105:
         # "internal error, not the input's fault")
         opened = _tiff_pages_opened(path) if isinstance(exc, TypeError) else 0
-        if opened:  # which page's description is cut short, as a damaged page is named (QA165 F5: Pillow's words)
+        if opened:  # which page's description is cut short, as a damaged page is named (QA165 F5: Pillow's words);
+            # a file cut short is copied again, not its page scanned again (QA169 F5)
             raise BadInputError(
                 path,
-                Problem.DAMAGED_PAGE_IMAGE,
+                Problem.UNREADABLE_IMAGE,
                 f"page {opened + 1}: the file ends inside its description, or it is damaged ({str(exc)[:100]})",
                 f"trang {opened + 1}",
             ) from exc

@@ -457,14 +457,19 @@ def _ocr_document(
         page_text = plan.existing_text if reading is None else with_own_text(reading, plan).text()
         page_text = unicodedata.normalize("NFC", page_text or "")
         texts.append(page_text)
+        own_text = plan.own_text()
+        own_words = own_text is not None and bool(own_text.words)
         quality, share = (
             page_quality(
                 reading.confidence,
-                page_text,
+                # what Tesseract read is weighed, not the page's own words: a picture read as no words beside an
+                # English caption was `low`, "no words read" (QA169 F2: its text kept in the record as it is)
+                unicodedata.normalize("NFC", reading.text()) if own_words else page_text,
                 plan.unread_print,
                 vietnamese=reads_vietnamese(reading.language),
                 doubtful=plan.doubtful_print,
                 recorded=True,
+                own_words=own_words,
             )
             if reading
             else (None, None)
@@ -1137,10 +1142,10 @@ class OwnText:
 
 
 def _own_text_by_turn(page: pdfplumber.page.Page) -> dict[int, OwnText]:
-    """``page``'s own text as it lies on the page turned clockwise by each quarter turn (0: as shown) where some of
-    it stands upright: a page Tesseract reads turned upright (its orientation found by OSD) had its own text's boxes
-    measured as shown, and a phone app's footer or a signature's lines, stored turned with their scan, were laid
-    twice ("SSccaannnneedd wwiitthh", QA168 F1)."""
+    """``page``'s own text as it lies on the page turned clockwise by each quarter turn (0: as shown), each of its
+    words read as it stands upright: a page Tesseract reads turned upright (its orientation found by OSD) had its
+    own text's boxes measured as shown, and a phone app's footer or a signature's lines, stored turned with their
+    scan, were laid twice ("SSccaannnneedd wwiitthh", QA168 F1)."""
     x0, top, x1, bottom = _bounds(page)
     width, height = x1 - x0, bottom - top
     if width <= 0 or height <= 0:
@@ -1165,10 +1170,44 @@ def _own_text_by_turn(page: pdfplumber.page.Page) -> dict[int, OwnText]:
         by_turn.setdefault(turn, []).append(
             {**char, "x0": box[0], "top": box[1], "x1": box[2], "bottom": box[3], "doctop": box[1], "upright": True}
         )
-    return {
+    upright = {
         turn: _own_text(chars, *((width, height) if turn in (0, 180) else (height, width)))
         for turn, chars in by_turn.items()
     }
+    if not upright:
+        return {}
+    # on the page read turned by each quarter turn, all of it: the glyphs standing otherwise too, their words as
+    # they read upright — a page read upright where its text stands sideways (a landscape sheet shown turned by a
+    # PDF tool) had Tesseract's reading of that text, junk ("XimageO'bmWjehdcat"), laid over it and put in the
+    # record in its place (QA169 F2)
+    by_read_turn: dict[int, OwnText] = {}
+    for read in (0, 90, 180, 270):
+        boxes, words, rows = [], [], []
+        for group, (stands, own) in enumerate(upright.items()):
+            boxes += [_share_turned(_share_unturned(box, stands), read) for box in own.boxes]
+            words += [(text, _share_turned(_share_unturned(box, stands), read)) for text, box in own.words]
+            rows += [row + 2 * group for row in own.rows]  # (each turn's lines apart from another's)
+        by_read_turn[read] = OwnText(tuple(boxes), tuple(words), tuple(rows))
+    return by_read_turn
+
+
+def _share_turned(box: TextBox, turn: int) -> TextBox:
+    """``box`` on a page as shown, as shares of it from its top left, where it lies on the page turned clockwise
+    by ``turn`` degrees (a quarter turn maps the square of shares onto itself)."""
+    left, top, right, bottom = box
+    if turn == 90:
+        return 1 - bottom, left, 1 - top, right
+    if turn == 180:
+        return 1 - right, 1 - bottom, 1 - left, 1 - top
+    if turn == 270:
+        return top, 1 - right, bottom, 1 - left
+    return box
+
+
+def _share_unturned(box: TextBox, turn: int) -> TextBox:
+    """``box`` on the page turned clockwise by ``turn`` degrees, where it lies on the page as shown
+    (``_share_turned`` undone)."""
+    return _share_turned(box, (360 - turn) % 360)
 
 
 def _upright_turn(char: dict[str, Any]) -> int | None:

@@ -1134,20 +1134,22 @@ def page_quality(
     vietnamese: bool = True,
     doubtful: float | None = None,
     recorded: bool = False,
+    own_words: bool = False,
 ) -> tuple[str, float | None]:
     """(``good`` or ``low``, lexicon share) for an OCR'd page; ``unread``: the share of its print no word read
     covers (``unread_print``), and ``doubtful``: the share read only in doubt (``doubtful_print``), when weighed. A
     page read in another language (``vietnamese`` false: an English letter in a civil-status file) is not weighed by
     the Vietnamese lexicon: its share is None, and its confidence bar is OTHER_LANGUAGE_LOW_CONFIDENCE.
     ``recorded``: the quality the page is recorded with, ``low`` too where it is read ``middling_read`` (not where a
-    reading is weighed to be read again, or a page between separator sheets to be kept as text)."""
+    reading is weighed to be read again, or a page between separator sheets to be kept as text). ``own_words``:
+    ``text`` holds words of the page's own text (not Tesseract's): no words read is then no page without words."""
     share = lexicon_share(text) if vietnamese else None
     low = (confidence is not None and confidence < confidence_bar(vietnamese)) or (
         share is not None and share < MIN_LEXICON_SHARE
     )
     low = low or (unread is not None and unread > MAX_UNREAD_PRINT) or too_doubtful(doubtful)
     low = low or (recorded and middling_read(confidence, share))
-    if confidence is None and share is None:
+    if confidence is None and share is None and not own_words:
         low = True  # Tesseract found no words at all: a photo, a drawing, handwriting
     return (LOW if low else GOOD), share
 

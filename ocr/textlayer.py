@@ -153,6 +153,10 @@ _NEAR = 0.1  # see _doubtful_edges
 # A "word" of letters whose box is under this share of the line's median word height is a speck read as a letter
 # (a 2 px "ˆ" on a noisy scan): its edges say nothing of the line's (``_segment_line``)
 _SPECK = 0.3
+# ... on a line of this many lettered words or more: of two, the median is their mean, which one tall box swings —
+# a photo's junk "ae ẳn" became one word's 28 pt, past the page's foot and over two other lines, where both set it
+# 4.6 pt (QA169 F3)
+_SPECK_AMONG = 3
 
 
 def _has_letters(word: Word) -> bool:
@@ -252,7 +256,7 @@ def _segment_line(
     tall: tuple[list[float], list[float]] = ([], [])
     short: tuple[list[float], list[float]] = ([], [])
     lettered = [word.height for word in segment if _has_letters(word)]
-    speck = _SPECK * statistics.median(lettered) if lettered else 0.0
+    speck = _SPECK * statistics.median(lettered) if len(lettered) >= _SPECK_AMONG else 0.0
     for i, word in enumerate(segment):
         if not _has_letters(word) or word.height < speck:
             # (a speck's edges were the only ones trusted on a line of a noisy scan whose words' boxes all took in

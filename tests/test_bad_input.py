@@ -1242,8 +1242,10 @@ def test_a_tiff_cut_short_inside_a_pages_description_names_the_page(tmp_path: Pa
     path.write_bytes(data[: directories[2] + 20])
     with pytest.raises(BadInputError) as caught:
         inspect_input(path)
-    assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 3"
+    # (the file to be copied again, not its page scanned again: QA169 F5)
+    assert caught.value.problem == Problem.UNREADABLE_IMAGE and caught.value.detail_vi == "trang 3"
     assert caught.value.detail.startswith("page 3: the file ends inside its description"), caught.value.detail
+    assert "Copy the file from the scanner again" in caught.value.english()
 
 
 def test_fax_coded_images_libtiff_cannot_judge_truly_are_not_refused() -> None:

@@ -635,6 +635,31 @@ def test_an_input_changed_while_it_is_read_writes_nothing(tmp_path: Path, change
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.pdf")]  # no part file left
 
 
+@needs_shared
+@pytest.mark.parametrize("turn", [0, 90, 180])
+def test_a_pictures_caption_read_as_a_scan_is_its_own_text_whichever_way_it_stands(tmp_path: Path, turn: int) -> None:
+    """QA169 F2: OCRmyPDF's negzero.pdf (a picture with a caption) cropped, so its picture covers most of what is
+    shown, is read as a scan: its record was Tesseract's reading of the caption where it stood turned to how the page
+    was read ("-398[qOX i0. E SE p@pp@quIo", the caption itself not in it; "XimageO'bmWjehdcat" laid over it), and
+    the page `low`, "no words read", where its caption read upright was its whole text. The page's own text counts
+    whichever way it stands, and a picture read as no words beside it is no page without words."""
+    source = tmp_path / "negzero.pdf"
+    with pikepdf.open(SHARED / "corpora/ocr/ocrmypdf-resources/negzero.pdf") as pdf:
+        page = pdf.pages[0]
+        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+        page.obj.CropBox = pikepdf.Array([x0 + 30, y0 + 60, x1 - 40, y1 - 20])
+        if turn:
+            page.obj.Rotate = turn
+        pdf.save(source)
+    output = tmp_path / "out.pdf"
+    result = ocr_document(source, output, workers=1)
+    (read,) = result.pages
+    assert read.ocr and read.quality == "good", read
+    assert result.text == "What follows is an image embedded as a Form XObject:", result.text
+    layer = subprocess.run(["pdftotext", str(output), "-"], capture_output=True, text=True, check=True).stdout
+    assert layer.split() == result.text.split(), layer
+
+
 def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Path) -> None:
     """QA161 N2: a certificate's typed values over its template's image, ~2 % of the page, were taken for a scrap
     and read as a scan, the record's text Tesseract's reading ("12/03/4930" for the typed "12/03/1990"). Text

@@ -162,3 +162,15 @@ def test_a_speck_read_as_a_letter_does_not_set_its_lines_height(tmp_path: Path) 
     assert min(sizes) > 37 * 0.5 * 72 / DPI, sorted(sizes)[:5]  # no line set a few pixels tall
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert len([line for line in text.splitlines() if line.strip()]) == 8, text
+
+
+def test_one_tall_box_of_a_two_word_line_does_not_make_the_other_a_speck(tmp_path: Path) -> None:
+    """QA169 F3: a photo's junk line of two words as sohoa reads OCRmyPDF's baiona_color.jpg, "ae" in a box 55 px
+    tall and "ẳn" 9 px: the median of two is their mean, under which "ẳn" was a speck with no say, and the line was
+    set 28 pt tall, past the page's foot and over two other lines, where it had been 4.6 pt. A speck is told among
+    three words or more."""
+    words = [word("ae", 460, 620, 70, 55, 1), word("ẳn", 543, 655, 69, 9, 1)]
+    path = layered_page(tmp_path, words)
+    with pdfplumber.open(path) as pdf:
+        sizes = [c["size"] for c in pdf.pages[0].chars if not c["text"].isspace()]
+    assert max(sizes) < 55 * 0.5 * 72 / DPI, sizes
