@@ -22,6 +22,7 @@ import shlex
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -1041,6 +1042,57 @@ def _end_without_server(
         os._exit(EXIT_FAULT)
 
 
+@contextlib.contextmanager
+def _pages_bar(input_file: Path, *, shown: bool) -> Iterator[None]:
+    """A bar of the pages read on the terminal while ``sohoa ocr`` runs, gone when it ends (QA170 F10: a 200-page
+    scan ran 3 minutes in silence); nothing where ``shown`` is false (--json, not a terminal)."""
+    if not shown:
+        yield
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from flows import progress as listeners
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    lock = threading.Lock()
+    with bar:
+        task = bar.add_task(escape(f"{printable(input_file.name)}: trang / pages"), total=_quick_page_count(input_file))
+
+        def page_read() -> None:  # called from the threads that read pages
+            with lock:
+                bar.advance(task)
+
+        listeners.page_listener = page_read
+        try:
+            yield
+        finally:
+            listeners.page_listener = None
+
+
+def _quick_page_count(path: Path) -> int | None:
+    """How many pages ``path`` has, as cheaply as can be told (for a bar: None where it cannot)."""
+    import pikepdf
+    from PIL import Image
+
+    try:
+        with pikepdf.open(path) as pdf:
+            return len(pdf.pages)
+    except Exception:  # noqa: BLE001 — not a PDF, or one the OCR will say is damaged: an image, or no count
+        pass
+    try:
+        with Image.open(path) as image:
+            return int(getattr(image, "n_frames", 1))
+    except Exception:  # noqa: BLE001 — the OCR says what is wrong with it
+        return None
+
+
 def _page_total(inputs: list[Path]) -> int | None:
     """Pages in the batch, for the pages bar's ETA (unreadable files count as none: they go to quarantine)."""
     from ocr import inspect_input
@@ -1340,7 +1392,7 @@ def ocr(
     try:
         # SIGTERM as Ctrl-C: the scratch folder and the Tesseract workers go with it (until 2026-12-06 a SIGTERM
         # ended the command on the spot, its scratch left in WORK: QA140 F5)
-        with stops_on_signals():
+        with stops_on_signals(), _pages_bar(input_file, shown=not as_json and err.is_terminal):
             result = run_ocr(input_file, output, settings)
     except KeyboardInterrupt as stopped:
         how = said_signal(stopped)

@@ -945,3 +945,25 @@ def test_ctrl_c_where_no_command_says_so_is_said_and_exits_130(when: str, capsys
     said = capsys.readouterr().err
     assert "Traceback" not in said and "Aborted" not in said, said
     assert ("stopped (Ctrl-C)" in said) == (when == "building the command line"), said
+
+
+def test_sohoa_ocr_shows_its_pages_read_on_a_terminal(tmp_path: Path) -> None:
+    """QA170 F10: a 200-page scan ran 3 minutes in silence. On a terminal (here a pseudo-terminal, as `script`
+    gives), a bar counts the pages read; with --json, or into a pipe, there is none."""
+    scan = tmp_path / "hai trang.pdf"
+    page = Image.open(SAMPLES / "thông-báo-08-ubnd.png").convert("L")
+    page.save(scan, resolution=200, save_all=True, append_images=[page])
+    command = f"{sys.executable} -m flows.cli ocr '{scan}' '{tmp_path / 'ra.pdf'}'"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SOHOA_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "120"}
+    shown = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=tmp_path, env=env, capture_output=True)
+    said = shown.stdout.decode("utf-8", "replace")
+    assert shown.returncode == 0, said
+    assert "hai trang.pdf: trang / pages" in said and "2/2" in said, said
+    piped = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "ocr", str(scan), str(tmp_path / "ra2.pdf")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert piped.returncode == 0 and "trang / pages" not in piped.stderr + piped.stdout
