@@ -174,6 +174,20 @@ _BEFORE_A_PLACE = frozenset(
 )
 
 
+def _named_after_a_title(words: list[str], index: int) -> bool:
+    """Whether ``words[index]``, in title case right after "Ông", "bà"… (``_TITLES``), is a name of its own: "Ông Kế
+    từ chức", "bà Tố chức năng là kế toán" name a person already named (QA171 N9: made "Kể", "Tổ")."""
+    if index == 0:
+        return False
+    before, word = words[index - 1], words[index]
+    return (
+        _core(before) in _TITLES
+        and before == before.rstrip(_PUNCTUATION)
+        and _capitalised(word)
+        and not _in_capitals(word)
+    )
+
+
 def _begins_a_proper_name(words: list[str], index: int) -> bool:
     """Whether ``words[index]``, in title case after a word in lower case, begins a name: "cùng bố Sung", "bố
     Nhiệm làm nghề nông" are no "bổ sung", "bổ nhiệm" (QA171 N2)."""
@@ -415,7 +429,7 @@ def fix_hook_tones(words: list[str], confidences: list[float], breaks: Breaks = 
         other = core.translate(_OTHER_READING)
         if other == core or fixed[index] != words[index] or confidences[index] >= DOUBTED_BELOW:
             continue
-        if in_a_name(words, index, breaks):
+        if in_a_name(words, index, breaks) or _named_after_a_title(words, index):
             continue
         before = cores[index - 1] if index > 0 else ""
         after = cores[index + 1] if index + 1 < len(cores) and not _begins_a_proper_name(words, index + 1) else ""
@@ -480,6 +494,8 @@ def _fix_known_phrases(
             continue  # "Vì thế, hiện nay", "thừa kế, từ bỏ": the words do not go together (QA141 F8)
         if in_a_name(words, index, breaks) and _capitalised(words[index + 1]):
             continue  # a name's syllables are all capitalised: "Đoàn Kiếm tra", "Lê Văn Tám Tống hợp" are no names
+        if _named_after_a_title(words, index):
+            continue  # "Ông Kế từ chức"
         if _begins_a_proper_name(words, index + 1):
             continue  # a name after the word: "sống cùng bố Sung", "bố Nhiệm làm nghề nông" (QA171 N2: "bổ Sung")
         if core == "phố" and _names_a_street_after(words, index):

@@ -210,6 +210,11 @@ FAMILY_NAMES: tuple[str, ...] = (
 # cường, Quản lý, Tiêu chuẩn, Đồng thời, Từ ngày, Kim loại, Mã số…: QA141 F3)
 MORE_FAMILY_NAMES: tuple[str, ...] = (
     "Trương", "Phùng", "Vương", "Doãn", "Nghiêm", "Khổng", "Lã", "Diệp", "Đàm", "Cù", "Hàn", "Lữ",
+    # ... and those of the northern communes' peoples, whose civil-status registers these are (QA171 N9: "Giàng Thế
+    # Hiện", "Kha Thế Hiện", "Lục Thế Hiện" were made "Thể Hiện"): Hmông, Thái, Tày and Nùng, Dao. A heading's word
+    # among them ("CẦM CỐ", "HẦU HẾT", "THÂN NHÂN", "MÙA VỤ") makes a word with the next, and begins no name
+    "Giàng", "Thào", "Vàng", "Sùng", "Hầu", "Lầu", "Mùa", "Lường", "Cầm", "Tòng", "Điêu", "Quàng", "Lèo", "Bế",
+    "Lục", "Ninh", "Kha", "Thân", "Bàn", "Chảo",
 )  # fmt: skip
 
 

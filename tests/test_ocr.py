@@ -2733,6 +2733,10 @@ def test_a_persons_name_is_left_as_read() -> None:
         "TRƯỞNG THÔN HÀ THẾ HIỆN",
         # QA171 N2: a father's name after "bố"
         "Cháu sống cùng bố Sung và mẹ Mai tại bản Pả Vi; bố Nhiệm làm nghề nông",
+        # QA171 N9: the northern communes' family names; a name of one syllable after "Ông", "bà"
+        "Danh sách gồm: Kha Thế Hiện, Thân Thế Hiện, Giàng Thế Hiện, Lục Thế Hiện, Ninh Thế Hiện",
+        "Ông Kế từ chức vào ngày 01/7/2025",
+        "bà Tố chức năng là kế toán",
     )
     for phrase in names:
         for confidence in (96.0, 60.0):
@@ -2740,6 +2744,7 @@ def test_a_persons_name_is_left_as_read() -> None:
     fixed = {
         "THÀNH LẬP ĐOÀN KIẾM TRA": "THÀNH LẬP ĐOÀN KIỂM TRA",  # Đoàn, a family name, here the word "team"
         "TRƯỞNG PHÒNG HỒ SƠ BỐ SUNG": "TRƯỞNG PHÒNG HỒ SƠ BỔ SUNG",  # a title's words, no name: "HỒ SƠ" a word
+        "THÂN NHÂN TỐ CHỨC": "THÂN NHÂN TỔ CHỨC",  # Thân a family name, here a word with the next
         "Đoàn kiếm tra liên ngành": "Đoàn kiểm tra liên ngành",
         "UBND tỉnh Hà Nam; Sớ Tư pháp": "UBND tỉnh Hà Nam; Sở Tư pháp",
         "Văn bản này thế hiện rõ": "Văn bản này thể hiện rõ",
