@@ -1042,6 +1042,24 @@ def _end_without_server(
         os._exit(EXIT_FAULT)
 
 
+def _in_scratch(fault: OSError, work: Path, output: Path) -> bool:
+    """Whether the machine's ``fault`` met the scratch folder ``work`` rather than ``output``'s folder: the file it
+    names lies in it, or, naming none (Pillow's writes do not), the scratch folder's disk is the full one."""
+    named = fault.filename if isinstance(fault.filename, str | bytes | os.PathLike) else None
+    if named:
+        try:
+            return Path(os.fsdecode(named)).resolve().is_relative_to(work.resolve())
+        except (OSError, ValueError):
+            return False
+    if fault.errno not in (errno.ENOSPC, errno.EDQUOT):
+        return False
+    try:
+        scratch, target = os.statvfs(work), os.statvfs(output.resolve().parent)
+    except OSError:
+        return False
+    return (scratch.f_fsid != target.f_fsid) and scratch.f_bavail * scratch.f_frsize < target.f_bavail * target.f_frsize
+
+
 @contextlib.contextmanager
 def _pages_bar(input_file: Path, *, shown: bool) -> Iterator[None]:
     """A bar of the pages read on the terminal while ``sohoa ocr`` runs, gone when it ends (QA170 F10: a 200-page
@@ -1409,8 +1427,18 @@ def ocr(
     except OSError as exc:
         if (fault := machine_fault(exc)) is None:
             raise
-        # a disk that filled up (or went read-only) while the pages were read: the machine's, said as such
+        # a disk that filled up (or went read-only) while the pages were read: the machine's, said as such — and
+        # where: the scratch folder's disk, not the output's, was the full one, and an operator freed space on the
+        # output's and met the same error (QA170 F7)
         vietnamese, english = machine_fault_words(fault)
+        work = settings.work_path
+        if _in_scratch(fault, work, output):
+            raise _fail(
+                f"{work}: không ghi được vào thư mục tạm (SOHOA_WORK_DIR), chưa ghi {output}: {vietnamese} / the "
+                f"scratch folder (SOHOA_WORK_DIR) could not be written, {output} was not written: {english}",
+                EXIT_FAULT,
+                input_file,
+            ) from exc
         raise _fail(
             f"{output}: không ghi được tệp ra: {vietnamese} / the output could not be written: {english}",
             EXIT_FAULT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from PIL import Image
 
 from flows.pipeline import WORK_TOKEN, Outcome, process_document
 from ocr.jpegs import stored_image_bytes
@@ -709,6 +711,29 @@ def test_sohoa_ocr_into_a_full_disk_says_so_exit_3_without_a_traceback(tmp_path:
     assert "Traceback" not in done.stderr and "hết dung lượng đĩa" in said and "No space left on device" in said, said
     assert "BufferedRandom" not in said  # the file's name, not the repr of pikepdf's file object
     assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
+
+
+def test_sohoa_ocr_with_its_scratch_folder_full_names_that_folder(tmp_path: Path, full_disk: Path) -> None:
+    """QA170 F7: the scratch folder (SOHOA_WORK_DIR, where each page is written as it is read) on a full disk was
+    said as "the output could not be written", naming the output, whose disk had gigabytes free: freed there, the
+    rerun met the same. The scratch folder is named."""
+    out = tmp_path / "kết quả.pdf"
+    page = Image.open(SAMPLES / "thông-báo-08-ubnd.png").convert("L")
+    scan = tmp_path / "nhiều trang.pdf"
+    page.save(scan, resolution=300, save_all=True, append_images=[page] * 5)
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "ocr", str(scan), str(out), "--json"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "SOHOA_WORK_DIR": str(full_disk / "work")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    said = json.loads(done.stdout)
+    assert done.returncode == said["exit_code"] == 3, done.stderr[-3000:]
+    assert said["error"].startswith(f"{full_disk / 'work'}: ") and "scratch folder (SOHOA_WORK_DIR)" in said["error"]
+    assert "No space left on device" in said["error"] and "Traceback" not in done.stderr
+    assert not out.exists()
 
 
 @pytest.mark.integration
