@@ -45,7 +45,15 @@ from sohoa.errors import (
     machine_fault,
     machine_fault_words,
 )
-from sohoa.fsutil import OneLineRecords, escaped, existing_spelling, one_line, printable, spelled_output
+from sohoa.fsutil import (
+    OneLineRecords,
+    escaped,
+    existing_spelling,
+    file_identity,
+    one_line,
+    printable,
+    spelled_output,
+)
 from sohoa.settings import Settings, load_settings
 from sohoa.settings_problem import configuration_problem
 
@@ -1407,6 +1415,7 @@ def ocr(
     from flows.pipeline import run_ocr
     from flows.stopping import exit_code_of, said_signal, stops_on_signals
 
+    before = file_identity(output)
     try:
         # SIGTERM as Ctrl-C: the scratch folder and the Tesseract workers go with it (until 2026-12-06 a SIGTERM
         # ended the command on the spot, its scratch left in WORK: QA140 F5)
@@ -1414,11 +1423,12 @@ def ocr(
             result = run_ocr(input_file, output, settings)
     except KeyboardInterrupt as stopped:
         how = said_signal(stopped)
-        raise _fail(
-            f"đã dừng ({how}): chưa ghi {output} / stopped ({how}): {output} was not written",
-            exit_code_of(stopped),
-            input_file,
-        ) from None
+        if file_identity(output) not in (before, None):
+            # stopped once the copy had taken its place (QA170 F9: "was not written" of a file written in full)
+            said = f"đã dừng ({how}) sau khi đã ghi xong {output} / stopped ({how}) after {output} was written in full"
+        else:
+            said = f"đã dừng ({how}): chưa ghi {output} / stopped ({how}): {output} was not written"
+        raise _fail(said, exit_code_of(stopped), input_file) from None
     except BadInputError as exc:
         raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
     except InputChangedError as exc:
@@ -1455,8 +1465,8 @@ def ocr(
         payload["mean_confidence"] = result.mean_confidence
         # each page's line of the plain output (why it is low, blank, too small), or null: a script was left to
         # work out from the bars why a page was `low` (QA165 F7)
-        for page_json, said in zip(payload["pages"], _pages_said(result), strict=True):
-            page_json["quality_note"] = said
+        for page_json, page_said in zip(payload["pages"], _pages_said(result), strict=True):
+            page_json["quality_note"] = page_said
         _print_json(payload)
     else:
         _say_ocr_result(output, result)

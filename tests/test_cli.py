@@ -967,3 +967,32 @@ def test_sohoa_ocr_shows_its_pages_read_on_a_terminal(tmp_path: Path) -> None:
         text=True,
     )
     assert piped.returncode == 0 and "trang / pages" not in piped.stderr + piped.stdout
+
+
+def test_sohoa_ocr_stopped_after_its_copy_is_in_place_says_it_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA170 F9: a Ctrl-C in the last ~50 ms — once the copy had taken OUTPUT's place, before the command ended —
+    said "OUTPUT was not written" of a file written in full. A stop before it is written still says so. (The stop is
+    raised where it would land: timing a real Ctrl-C into a 50 ms window cannot be done reliably.)"""
+    from typer.testing import CliRunner
+
+    import flows.pipeline
+    from flows.cli import app
+
+    scan = tmp_path / "scan.png"
+    Image.new("L", (1200, 1600), 250).save(scan, dpi=(150, 150))
+
+    def written_then_stopped(source: Path, output: Path, settings: object) -> None:
+        output.write_bytes(b"%PDF-1.7 written in full")
+        raise KeyboardInterrupt
+
+    def stopped(source: Path, output: Path, settings: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    for run, said in ((written_then_stopped, "ra.pdf was written in full"), (stopped, "ra.pdf was not written")):
+        (tmp_path / "ra.pdf").unlink(missing_ok=True)
+        monkeypatch.setattr(flows.pipeline, "run_ocr", run)
+        result = CliRunner().invoke(app, ["ocr", str(scan), str(tmp_path / "ra.pdf")])
+        assert result.exit_code == 130 and said in " ".join(result.output.split()), result.output
