@@ -1658,6 +1658,7 @@ def _page_quality_said(page: PageOcr, read: str = "") -> str | None:
         "  sohoa ocr-server --idle 600        # stops after 10 idle minutes\n\n"
         "  sohoa ocr-server --stop            # stops the one running\n\n"
         "Exit codes: 0 stopped (SIGTERM, Ctrl-C, idle, or sohoa's code changed), or --stop done (or none ran);\n"
+        "1 --stop waited 60 s and the server is still finishing its commands (it stops once they end);\n"
         "2 the socket is not usable, or another server serves it."
     ),
 )
@@ -1686,6 +1687,15 @@ def ocr_server(
     if stop:
         try:
             pid = stop_server(path)
+        except TimeoutError as exc:
+            # it stops once its commands end, and takes no new one: not done, but under way (QA170 F8: English,
+            # exit 2, as if the socket were not usable)
+            raise _fail(
+                f"{path}: máy chủ OCR (pid {exc.args[0]}) vẫn đang làm nốt lệnh đang chạy sau {exc.args[1]:g} s: nó sẽ "
+                f"dừng khi xong, không nhận lệnh mới / the OCR server (pid {exc.args[0]}) is still finishing the "
+                f"command(s) it runs after {exc.args[1]:g} s: it stops once they end, and takes no new one",
+                EXIT_NOT_RIGHT,
+            ) from exc
         except OSError as exc:
             raise _fail(f"{path}: {exc}") from exc
         err.print(

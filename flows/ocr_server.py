@@ -146,7 +146,7 @@ def stop_server(path: Path, timeout: float = 60) -> int | None:
             if not alive(pid):  # it lets go of the lock a moment before its process ends
                 return pid
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the OCR server (pid {pid}) did not stop within {timeout:g} s")
+            raise TimeoutError(pid, timeout)  # (still finishing its commands: flows.cli says so)
         time.sleep(0.05)
 
 

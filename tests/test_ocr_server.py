@@ -544,3 +544,36 @@ def test_an_idle_time_no_server_can_keep_is_refused(tmp_path: Path) -> None:
         assert not (tmp_path / "s").exists() and not long_socket.parent.exists()  # no server started
         if "SOHOA_OCR_SERVER_IDLE" in env:
             assert "0 or more, not '-5'" in alone.stderr, alone.stderr
+
+
+def test_stop_while_a_command_runs_says_the_server_is_finishing_it(tmp_path: Path) -> None:
+    """QA170 F8: `ocr-server --stop` while a long command ran gave up after 60 s, in English, exit 2 ("the socket
+    is not usable"), though the server was stopping: it finishes its commands and takes no new one. Said so, in
+    both languages, exit 1 (here after 0.5 s)."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from flows.ocr_server import stop_server
+
+    folder = Path(tempfile.mkdtemp(prefix="so-", dir="/tmp"))
+    server = start_server(folder)
+    try:
+        scan, _ = stacked_scan(tmp_path, 12)
+        caller = subprocess.Popen(
+            [sys.executable, "-m", "flows.launch", "ocr", str(scan), str(tmp_path / "out.pdf")],
+            env=served_environment(server.socket, SOHOA_DATA_DIR=str(tmp_path / "var")),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_for_log(server, "out.pdf` in")
+        with pytest.raises(TimeoutError) as caught:
+            stop_server(server.socket, timeout=0.5)
+        assert caught.value.args == (server.process.pid, 0.5)
+        assert caller.wait(timeout=120) == 0  # its command finished
+        assert server.process.wait(timeout=30) == 0  # and then the server stopped
+        assert CliRunner().invoke(app, ["ocr-server", "--stop", "--socket", str(server.socket)]).exit_code == 0
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+        shutil.rmtree(folder, ignore_errors=True)
