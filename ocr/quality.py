@@ -37,6 +37,10 @@ MIN_WORDS_FOR_LEXICON = 10
 # 91 or more and 98 %; the samples and the real decrees' scans 91 and 97 %
 MIDDLING_CONFIDENCE = 85.0
 MIDDLING_LEXICON_SHARE = 0.98
+# ... and a page of fewer words than MIN_WORDS_FOR_LEXICON, but this many or more, is weighed so too: an
+# appointment slip's title alone, "GIẤY HẸN TRẢÁ KẾT QUÁ" (2 of 5 words wrong, one no syllable) read at 81 was
+# `good`, its share of syllables not weighed (QA171 N5)
+MIN_WORDS_FOR_MIDDLING = 3
 GOOD, LOW, BLANK = "good", "low", "blank"
 TOO_SMALL = "too_small"  # a page too small to be a scan, kept as it is and not read (ocr.inputs.SmallPage)
 
@@ -70,6 +74,15 @@ def vietnamese_word(word: str) -> bool:
     """Whether each run of letters in ``word`` (NFC) is a Vietnamese syllable ("Hà-Nội" is; "hoµ" is not)."""
     known = vietnamese_syllables()
     return all(run in known for run in _WORD_RE.findall(word.lower()))
+
+
+def _short_share(text: str) -> float | None:
+    """``lexicon_share`` of a page of MIN_WORDS_FOR_MIDDLING words or more, however few: for ``middling_read``."""
+    words = _WORD_RE.findall(unicodedata.normalize("NFC", text).lower())
+    if len(words) < MIN_WORDS_FOR_MIDDLING:
+        return None
+    known = vietnamese_syllables()
+    return round(sum(1 for word in words if word in known) / len(words), 3)
 
 
 def lexicon_share(text: str) -> float | None:
@@ -1148,6 +1161,8 @@ def page_quality(
         share is not None and share < MIN_LEXICON_SHARE
     )
     low = low or (unread is not None and unread > MAX_UNREAD_PRINT) or too_doubtful(doubtful)
+    if vietnamese and share is None:
+        share = _short_share(text)  # (not for the bar above: a share of a few words is weighed only with doubt)
     low = low or (recorded and middling_read(confidence, share))
     if confidence is None and share is None and not own_words:
         low = True  # Tesseract found no words at all: a photo, a drawing, handwriting

@@ -838,6 +838,11 @@ def test_a_page_read_with_middling_confidence_and_lexicon_both_is_recorded_low()
         "Việt 94.7% < 98%): hãy đối chiếu với bản giấy)"
     )
     assert low_quality_reason(3, 60.0, 0.947) == "page 3: low OCR quality (OCR confidence 60 < 70)"  # (its own)
+    # QA171 N5: a page of a few words is weighed so too — an appointment slip's title, 2 of 5 words wrong, one no
+    # syllable, read at 81, was `good` (its share of syllables not weighed under 10 words); 2 words are not weighed
+    assert page_quality(81.0, "GIẤY HẸN TRẢÁ KẾT QUÁ", recorded=True) == (LOW, 0.8)
+    assert page_quality(81.0, "GIẤY HẸN TRẢ KẾT QUẢ", recorded=True) == ("good", 1.0)
+    assert page_quality(81.0, "Trang 2", recorded=True) == ("good", None)
     page = PageOcr(number=3, ocr=True, confidence=80.0, quality=LOW, lexicon_share=0.944)
     assert _page_quality_said(page) == (
         "trang / page 3: chất lượng thấp / low quality (độ tin cậy / confidence 80.0 < 85; từ tiếng Việt / "
