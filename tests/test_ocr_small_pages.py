@@ -153,7 +153,9 @@ def test_plain_ocr_names_its_low_quality_and_blank_pages(tmp_path: Path) -> None
     proc = sohoa("ocr", str(ODD_PDFS / "kcs.pdf"), str(tmp_path / "kcs.pdf"), data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr  # a low page is still a searchable copy: exit 0, as README says
     # (its confidence as read: 41.9 in two bands, 38.8 whole, as its two handwritten lines are read since 2026-12-05)
-    assert re.search(r"trang / page 1: chất lượng thấp / low quality \(độ tin cậy / confidence \d+\.\d\)", proc.stdout)
+    # (and its share of Vietnamese syllables, weighed on its few words since 2026-12-07: QA171 N5)
+    said = r"trang / page 1: chất lượng thấp / low quality \(độ tin cậy / confidence \d+\.\d; "
+    assert re.search(said + r"từ tiếng Việt / Vietnamese words \d+%\)", proc.stdout), proc.stdout
     plain = proc.stdout
     proc = sohoa("ocr", str(ODD_PDFS / "kcs.pdf"), str(tmp_path / "kcs.pdf"), "--json", data_dir=tmp_path)
     (page,) = json.loads(proc.stdout)["pages"]
