@@ -148,6 +148,20 @@ _DOUBTED_ONLY = frozenset({("số", "sách"), ("số", "tay"), ("kiếm", "đi�
 # ... and with a third word: "Số hộ khẩu thường trú … là 1.250" (the number of households registered) is a count as
 # often as "sổ hộ khẩu" is the book; read confidently, it was made the book (QA171 N2). "số hộ tịch" is no phrase.
 _DOUBTED_ONLY_WITH = frozenset({("số", "hộ", "khẩu")})
+# ... where a number follows in its clause, within this many words: "… trên địa bàn xã là 1.250 hộ"; not the book
+# itself, "bản sao sổ hộ khẩu,", "Mất sổ hộ khẩu gia đình" (QA173 F3: left misread when confidently so)
+COUNTED_WITHIN = 10
+
+
+def _counted(words: list[str], start: int) -> bool:
+    """Whether a number follows ``words[start:]`` before its clause ends (punctuation), within COUNTED_WITHIN words."""
+    for word in words[start : start + COUNTED_WITHIN]:
+        if any(ch.isdigit() for ch in word):
+            return True
+        if word != word.rstrip(",;:.!?()"):
+            return False
+    return False
+
 
 _PUNCTUATION = ".,;:!?()[]\"'“”‘’"
 
@@ -180,19 +194,40 @@ def _named_after_a_title(words: list[str], index: int) -> bool:
     if index == 0:
         return False
     before, word = words[index - 1], words[index]
+    following = _core(words[index + 1]) if index + 1 < len(words) else ""
     return (
         _core(before) in _TITLES
         and before == before.rstrip(_PUNCTUATION)
         and _capitalised(word)
         and not _in_capitals(word)
+        and following not in _OFFICES_ENDING  # "ông Tố trưởng" is "ông Tổ trưởng" (QA173 F6), "ông Thâm phán"
     )
 
 
+# the second syllables of offices a title may come before, in title case: "ông Tổ trưởng", "ông Thẩm phán", "bà Kiểm
+# soát viên" — no name (``_named_after_a_title``)
+_OFFICES_ENDING = frozenset({"trưởng", "phó", "phán", "soát", "sát"})
+
+
+# words of kinship, after which a word in title case is a person's name ("bố Sung", "mẹ Mai", "con Tố")
+_KIN = frozenset({"bố", "mẹ", "cha", "con", "vợ", "chồng", "anh", "chị", "em", "cháu", "cô", "chú", "bác", "dì", "cậu"})
+
+
 def _begins_a_proper_name(words: list[str], index: int) -> bool:
-    """Whether ``words[index]``, in title case after a word in lower case, begins a name: "cùng bố Sung", "bố
-    Nhiệm làm nghề nông" are no "bổ sung", "bổ nhiệm" (QA171 N2)."""
-    word = words[index]
-    return index > 0 and not _capitalised(words[index - 1]) and _capitalised(word) and not _in_capitals(word)
+    """Whether ``words[index]``, in title case after a word of kinship in lower case, begins a name: "cùng bố Sung",
+    "bố Nhiệm làm nghề nông" are no "bổ sung", "bổ nhiệm" (QA171 N2). Not after any lower-case word: an
+    organisation's or a register's name is in title case there too — "sổ Hộ tịch", "sớ Tư pháp", "tố Giúp việc"
+    were left misread so (QA173 F2)."""
+    if index == 0:
+        return False
+    before, word = words[index - 1], words[index]
+    return (
+        _core(before) in _KIN
+        and not _capitalised(before)
+        and before == before.rstrip(_PUNCTUATION)
+        and _capitalised(word)
+        and not _in_capitals(word)
+    )
 
 
 def _capitalised(word: str) -> bool:
@@ -227,24 +262,37 @@ def in_a_name(words: list[str], index: int, breaks: Breaks = NO_BREAKS) -> bool:
     begins (``_begins_a_name``) at most three words before it, in the same case and with no punctuation between;
     or its first syllable, where the words before say a name begins (``_introduced``) and the next is capitalised
     alike. No name runs across a column's gap or onto the next line (``breaks``)."""
+    return _name_start(words, index, breaks) is not None
+
+
+def _name_start(words: list[str], index: int, breaks: Breaks = NO_BREAKS) -> int | None:
+    """Where the name ``words[index]`` is a syllable of begins (``in_a_name``), or None where it is in none."""
     if not _capitalised(words[index]):
-        return False
+        return None
     capitals = _in_capitals(words[index])
     if index + 1 < len(words) and _introduced(words, index):
         following = words[index + 1]
         if _capitalised(following) and _in_capitals(following) == capitals:
-            return True  # a name's first syllable, after "Ông", "Họ và tên:"…: "Ông Tống Hợp"
+            return index  # a name's first syllable, after "Ông", "Họ và tên:"…: "Ông Tống Hợp"
     for start in range(index - 1, max(-1, index - 4), -1):
         word = words[start]
         if breaks.at(start + 1):
             # the word before lies in another column ("NGUYỄN VĂN AN ‖ TRẦN THẾ HIỆN"), or on the line above: a name
             # whose end the line's end made ("THÀNH PHỐ HỒ CHÍ MINH" / "SỚ TƯ PHÁP": QA146 F1)
-            return False
+            return None
         if not _capitalised(word) or word != word.rstrip(_PUNCTUATION) or _in_capitals(word) != capitals:
-            return False  # a lower-case word, a name ended by punctuation ("Nam; Sớ Tư pháp"), a change of case
+            return None  # a lower-case word, a name ended by punctuation ("Nam; Sớ Tư pháp"), a change of case
         if _begins_a_name(words, start, breaks):
-            return True
-    return False
+            return start
+    return None
+
+
+def _in_a_titled_name(words: list[str], index: int, breaks: Breaks) -> bool:
+    """Whether ``words[index]`` is a syllable, past the first, of a name a title introduces ("Bà Nguyễn Thị Thế
+    hiện cư trú tại…", "Ông Trần Văn Kế từ năm 2015"): its last syllable before a word its phrase takes is the
+    sentence going on, no slip (QA173 F1: made "Thể", "Kể"). Without a title, "Đoàn Kiếm tra" is no name."""
+    start = _name_start(words, index, breaks)
+    return start is not None and start < index and _introduced(words, start)
 
 
 def _begins_a_name(words: list[str], start: int, breaks: Breaks = NO_BREAKS) -> bool:
@@ -494,6 +542,8 @@ def _fix_known_phrases(
             continue  # "Vì thế, hiện nay", "thừa kế, từ bỏ": the words do not go together (QA141 F8)
         if in_a_name(words, index, breaks) and _capitalised(words[index + 1]):
             continue  # a name's syllables are all capitalised: "Đoàn Kiếm tra", "Lê Văn Tám Tống hợp" are no names
+        if _in_a_titled_name(words, index, breaks):
+            continue  # "Bà Nguyễn Thị Thế hiện cư trú", "Ông Trần Văn Kế từ năm 2015"
         if _named_after_a_title(words, index):
             continue  # "Ông Kế từ chức"
         if _begins_a_proper_name(words, index + 1):
@@ -515,7 +565,7 @@ def _fix_known_phrases(
                 if third not in thirds or (fourths is not None and fourth not in fourths):
                     continue
                 sure = confidences is not None and confidences[index] >= DOUBTED_BELOW
-                if sure and (misread, following, third) in _DOUBTED_ONLY_WITH:
+                if sure and (misread, following, third) in _DOUBTED_ONLY_WITH and _counted(words, index + 3):
                     break  # "Số hộ khẩu … là 1.250": a count, read confidently
             fixed[index] = _recase(word, intended)
             break
