@@ -83,6 +83,8 @@ class InputInfo:
     plain_image_pages: frozenset[int] = frozenset()
     # a PDF's pages whose /UserUnit is not 1 (points per unit of their boxes), by number
     user_units: dict[int, float] = field(default_factory=dict)
+    # a PDF's pages read with their annotations drawn (``covering_annotations``), by number
+    covered_pages: frozenset[int] = frozenset()
 
     @property
     def media_type(self) -> str:
@@ -198,7 +200,9 @@ def _what_it_begins_with(head: bytes) -> tuple[str, str]:
     return f"first bytes {hexed}", f"các byte đầu {hexed}"
 
 
-def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...], frozenset[int], dict[int, float]]:
+def _check_pdf(
+    path: Path, size: int
+) -> tuple[int, tuple[SmallPage, ...], frozenset[int], dict[int, float], frozenset[int]]:
     with path.open("rb") as handle:
         handle.seek(max(0, size - 2048))
         tail = handle.read()
@@ -232,8 +236,11 @@ def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...], froze
                 _check_page_images(path, number, page)
             # a document with optional content may hide a layer by its configuration (QA113): rendered, as it shows
             layered = "/OCProperties" in pdf.Root
+            covered = frozenset(number for number, page in enumerate(pdf.pages, start=1) if covering_annotations(page))
             plain = frozenset(
-                number for number, page in enumerate(pdf.pages, start=1) if not layered and plain_page_image(page)
+                number
+                for number, page in enumerate(pdf.pages, start=1)
+                if not layered and number not in covered and plain_page_image(page)
             )
             _check_fax_images(path, pdf)
             units = _user_units(pdf)
@@ -243,7 +250,7 @@ def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...], froze
         raise BadInputError(path, Problem.DAMAGED_PDF, str(exc).splitlines()[0][:200]) from exc
     if count == 0:
         raise BadInputError(path, Problem.NO_PAGES)
-    return count, small, plain, units
+    return count, small, plain, units, covered
 
 
 # What a scan image may be for its pixels to be the page's, as PDFium would draw it at the image's own resolution
@@ -252,12 +259,37 @@ _PLAIN_FILTERS = ("/DCTDecode", "/FlateDecode")
 _PLAIN_RESOURCES = {"/XObject", "/ProcSet"}
 
 
+# Annotations a page is read with, drawn (``covering_annotations``): a redaction marked and not yet applied, a box
+# laid over words to hide them, a stamp that carries what the page shows. The others — a typed note, a highlight, a
+# scribble, a form's field — a viewer draws over the page, which is read without them (QA168 F3); reading without a
+# redaction mark or a black box made the words it hides searchable and put them in the record (QA172 F1), and a page
+# whose only content was a stamp annotation's scan was read as blank (QA172 F2)
+COVERING_ANNOTATIONS = frozenset({"/Redact", "/Square", "/Circle", "/Polygon", "/Stamp"})
+_HIDDEN_ANNOTATION = 2  # the /F flag of an annotation no viewer shows
+
+
+def covering_annotations(page: pikepdf.Page) -> bool:
+    """Whether ``page`` has a shown annotation of the kinds it is read with drawn (COVERING_ANNOTATIONS)."""
+    annotations = page.obj.get("/Annots")
+    if not isinstance(annotations, pikepdf.Array):
+        return False
+    for annotation in annotations:
+        if not isinstance(annotation, pikepdf.Dictionary):
+            continue
+        flags = annotation.get("/F", 0)
+        hidden = isinstance(flags, int) and flags & _HIDDEN_ANNOTATION
+        if str(annotation.get("/Subtype", "")) in COVERING_ANNOTATIONS and not hidden:
+            return True
+    return False
+
+
 def plain_page_image(page: pikepdf.Page) -> bool:
     """Whether a page's resources hold one image and nothing else to draw (no form), an image whose decoded pixels
     are what it shows: 8 bits of grey or RGB, JPEG or Deflate, no mask, no /Decode. Such a page, a scanner's or an
     OCR tool's, is read from its image's own pixels where PDFium finds the image drawn upright over the whole page
     (``sohoa.pdfium.RenderablePdf.page_image``), not rendered (~50–70 ms an A4 page at 300 dpi). Its annotations do
-    not count: a page is read without them (``ocr.pipeline.plan_pages``)."""
+    not count: a page is read without them (``ocr.pipeline.plan_pages``) but for those that cover what it shows
+    (``covering_annotations``: such a page is rendered)."""
     if "/Group" in page.obj:
         return False
     resources = page.obj.get("/Resources")

@@ -458,7 +458,9 @@ def _ocr_document(
         page_text = unicodedata.normalize("NFC", page_text or "")
         texts.append(page_text)
         own_text = plan.own_text()
-        own_words = own_text is not None and bool(own_text.words)
+        # (beside a picture, not over a scan: a photo read as no words under a phone app's footer is `low` still,
+        # QA172 F3)
+        own_words = own_text is not None and bool(own_text.words) and not plan.own_text_over_scan
         quality, share = (
             page_quality(
                 reading.confidence,
@@ -748,7 +750,16 @@ def plan_pages(
     page is rendered while Tesseract reads the previous ones)."""
     small = {page.number: page.size for page in info.small_pages}
     if info.kind == "pdf":
-        return _plan_pdf_pages(source_pdf, scratch, default_dpi, bands, small, info.plain_image_pages, info.user_units)
+        return _plan_pdf_pages(
+            source_pdf,
+            scratch,
+            default_dpi,
+            bands,
+            small,
+            info.plain_image_pages,
+            info.user_units,
+            info.covered_pages,
+        )
     return _plan_image_pages(info, scratch, bands, small)
 
 
@@ -788,11 +799,13 @@ def _plan_pdf_pages(
     small: dict[int, str] | None = None,
     plain: frozenset[int] = frozenset(),
     units: dict[int, float] | None = None,
+    covered: frozenset[int] = frozenset(),
 ) -> Iterator[PagePlan]:
     """``small``: the pages too small to be a scan (``ocr.inputs.SmallPage``), by number: kept as they are, not
     rendered nor read (Tesseract would make nonsense of a 6 mm strip, and send the record to review as low quality).
     ``plain``: the pages whose one image may be read as the page (``ocr.inputs.plain_page_image``), by number.
-    ``units``: the pages whose /UserUnit is not 1, by number (``_covering_dpi``)."""
+    ``units``: the pages whose /UserUnit is not 1, by number (``_covering_dpi``). ``covered``: the pages read with
+    their annotations drawn (``ocr.inputs.covering_annotations``), by number."""
     small = small or {}
     units = units or {}
     with open_pdf(path) as document, ExitStack() as closing:
@@ -857,10 +870,11 @@ def _plan_pdf_pages(
             # are: rendering drew the same a pixel wider, resampled, in ~50–70 ms more (and ~35 MB of bitmap). Read
             # without its annotations: a viewer draws them over the page, which the output keeps as it was — an
             # opaque note over a header hid the header from the record and was read into the layer under itself,
-            # a typed note's text was then in the PDF twice (QA168 F3; a signature's widget was never drawn)
+            # a typed note's text was then in the PDF twice (QA168 F3; a signature's widget was never drawn) — but
+            # for those that cover what it shows: a redaction mark, a box over words, a stamp (QA172 F1, F2)
             image = document.page_image(index, box_dpi) if number in plain else None
             if image is None:
-                image = document.render(index, scale=box_dpi / 72, annotations=False)
+                image = document.render(index, scale=box_dpi / 72, annotations=number in covered)
             plan = _prepared(image, number, page_dpi, scratch, bands, grey=True)
             plan.text_layer_note = note
             plan.unreadable_layer = unreadable is not None

@@ -1164,8 +1164,10 @@ def page_quality(
     if vietnamese and share is None:
         share = _short_share(text)  # (not for the bar above: a share of a few words is weighed only with doubt)
     low = low or (recorded and middling_read(confidence, share))
-    if confidence is None and share is None and not own_words:
-        low = True  # Tesseract found no words at all: a photo, a drawing, handwriting
+    if confidence is None and not own_words:
+        # Tesseract found no words at all: a photo, a drawing, handwriting (its text the page's own words alone, a
+        # phone app's footer, still: QA172 F3)
+        low = True
     return (LOW if low else GOOD), share
 
 
@@ -1208,7 +1210,7 @@ def low_quality_reason(
     (``doubtful``: ``doubtful_print``). ``vietnamese`` false: the page was read in another language, and its bar is
     OTHER_LANGUAGE_LOW_CONFIDENCE. ``mirrored``: the page is an image stored mirrored, which is then said as why,
     with what to do, in place of the signals' guesses at it."""
-    if confidence is None and share is None:
+    if confidence is None:
         # ink, but no word read (a page with no ink is "blank", no reason; a page upside down is turned before it is
         # read — the hint said "a blank page, a photo, or upside down" and misled, QA77)
         why = MIRRORED_WHY if mirrored else "a photo, a drawing, handwriting, or print too faint to read"

@@ -660,6 +660,64 @@ def test_a_pictures_caption_read_as_a_scan_is_its_own_text_whichever_way_it_stan
     assert layer.split() == result.text.split(), layer
 
 
+def _with_annotation(
+    pdf: pikepdf.Pdf, page: pikepdf.Page, subtype: str, rect: list[float], drawing: bytes, **resources: pikepdf.Object
+) -> None:
+    """``page`` with one annotation of ``subtype`` over ``rect`` whose appearance is ``drawing``."""
+    x0, y0, x1, y1 = rect
+    appearance = pdf.make_stream(
+        drawing,
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Form,
+        BBox=[0, 0, x1 - x0, y1 - y0],
+        Resources=pikepdf.Dictionary(**resources),
+    )
+    note = pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name(subtype), Rect=rect, F=4, AP=pikepdf.Dictionary(N=appearance)
+    )
+    page.obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(note)]))
+
+
+def test_a_page_is_read_with_what_covers_it_or_carries_it(tmp_path: Path) -> None:
+    """QA172 F1, F2: read without its annotations, a page's words under a redaction marked and not yet applied (or
+    a black box laid over them) were made searchable and put in the record; a page whose only content was a stamp
+    annotation carrying a scan was read as blank. A page is read with such annotations drawn."""
+    scanned = tmp_path / "che.pdf"
+    Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L").save(scanned, resolution=200)
+    with pikepdf.open(scanned, allow_overwriting_input=True) as pdf:
+        width = float(pdf.pages[0].mediabox[2])
+        _with_annotation(pdf, pdf.pages[0], "/Redact", [20, 140, width - 20, 175], b"0 g 0 0 1000 35 re f")
+        pdf.save(scanned)
+    result = ocr_document(scanned, tmp_path / "out.pdf", workers=1)
+    assert "THÔNG BÁO" not in result.text and "hộ tịch trực tuyến" in result.text, result.text
+    stamped = tmp_path / "dấu.pdf"
+    with pikepdf.open(scanned) as source, pikepdf.new() as pdf:
+        (scan,) = source.pages[0].get_images().values()
+        x0, y0, x1, y1 = (float(v) for v in source.pages[0].mediabox)
+        page = pdf.add_blank_page(page_size=(x1 - x0, y1 - y0))
+        image = pdf.copy_foreign(scan)
+        drawing = b"q %g 0 0 %g 0 0 cm /Im0 Do Q" % (x1 - x0, y1 - y0)
+        _with_annotation(pdf, page, "/Stamp", [0, 0, x1 - x0, y1 - y0], drawing, XObject=pikepdf.Dictionary(Im0=image))
+        pdf.save(stamped)
+    (read,) = (result := ocr_document(stamped, tmp_path / "stamped.pdf", workers=1)).pages
+    assert read.quality == "good" and "hộ tịch trực tuyến" in result.text, (read, result.text)
+
+
+def test_a_photo_read_as_no_words_under_its_apps_footer_is_low(tmp_path: Path) -> None:
+    """QA172 F3: a page whose own text is all the record holds is no page without words (QA169 F2) — but a phone
+    app's footer over a photo Tesseract read no word of made it `good`, out of review. Such own text lies over a
+    scan: the page is `low`, "no words read"."""
+    rng = np.random.default_rng(1)
+    noise = rng.normal(128, 40, (300, 212)).clip(0, 255).astype(np.uint8)
+    photo = Image.fromarray(noise).resize((1654, 2339), Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(8))
+    scanned = tmp_path / "ảnh.pdf"
+    photo.save(scanned, resolution=200)
+    footer = with_lines_of_text(scanned, tmp_path / "camscanner.pdf", [b"Scanned with CamScanner"], 9)
+    (read,) = (result := ocr_document(footer, tmp_path / "out.pdf", workers=1)).pages
+    assert read.quality == "low" and read.confidence is None, read
+    assert result.text == "Scanned with CamScanner"
+
+
 def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Path) -> None:
     """QA161 N2: a certificate's typed values over its template's image, ~2 % of the page, were taken for a scrap
     and read as a scan, the record's text Tesseract's reading ("12/03/4930" for the typed "12/03/1990"). Text

@@ -33,7 +33,7 @@ def scan_pdf(
     content: bytes | None = None,
     crop: list[float] | None = None,
     rotate: int = 0,
-    annotated: bool = False,
+    annotated: str = "",
 ) -> Path:
     """A one-page PDF drawing ``image`` over the whole page at ``dpi``, as a scanner writes it; the keyword
     arguments make it otherwise."""
@@ -62,8 +62,8 @@ def scan_pdf(
             page.CropBox = crop
         if rotate:
             page.Rotate = rotate
-        if annotated:
-            note = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Square, Rect=[10, 10, 40, 40])
+        if annotated:  # (its subtype)
+            note = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name(annotated), Rect=[10, 10, 40, 40])
             page.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(note)]))
         pdf.pages.append(pikepdf.Page(page))
         pdf.save(path)
@@ -210,13 +210,18 @@ def test_a_page_drawn_otherwise_than_its_image_is_rendered(tmp_path: Path) -> No
         taken = pdf.page_image(0, 100)  # a clip around the whole image cuts nothing
         assert taken is not None and taken.tobytes() == image.tobytes()
         assert pdf.page_image(0, 150) is None  # at another resolution it is rendered, scaled
-    # an annotation is drawn over the page by a viewer, not read with it (QA168 F3): the page is its image still
-    annotated = scan_pdf(tmp_path / "annotated.pdf", image, 100, annotated=True)
+    # an annotation is drawn over the page by a viewer, not read with it (QA168 F3): the page is its image still —
+    # but for one that covers what the page shows, with which it is read, rendered (QA172 F1)
+    annotated = scan_pdf(tmp_path / "annotated.pdf", image, 100, annotated="/Text")
     with pikepdf.open(annotated) as pdf:
         assert plain_page_image(pdf.pages[0])
+    assert inspect_input(annotated).plain_image_pages == {1}
     with open_pdf(annotated) as pdf:
         taken = pdf.page_image(0, 100)
         assert taken is not None and taken.tobytes() == image.tobytes()
+    covered = scan_pdf(tmp_path / "covered.pdf", image, 100, annotated="/Square")
+    assert inspect_input(covered).plain_image_pages == frozenset()
+    assert inspect_input(covered).covered_pages == {1}
 
 
 def test_a_scan_is_read_at_its_own_width_not_a_pixel_wider(tmp_path: Path) -> None:
