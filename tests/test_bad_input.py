@@ -146,8 +146,8 @@ def test_a_tiff_whose_next_page_pointer_leads_nowhere_is_damaged(tmp_path: Path)
     path.write_bytes(bytes(data))
     with pytest.raises(BadInputError) as caught:
         inspect_input(path)
-    # (the page it points to named, since 2026-12-07: QA165 F5)
-    assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 2", caught.value
+    # (the page it points to named, since 2026-12-07: QA165 F5; the file to be copied again: QA169 F5)
+    assert caught.value.problem == Problem.UNREADABLE_IMAGE and caught.value.detail_vi == "trang 2", caught.value
 
 
 def test_a_later_page_laid_out_as_pillow_reads_none_is_named_unsupported(tmp_path: Path) -> None:
