@@ -11,6 +11,7 @@ import io
 import math
 import os
 import re
+import unicodedata
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -85,6 +86,8 @@ class InputInfo:
     user_units: dict[int, float] = field(default_factory=dict)
     # a PDF's pages read with their annotations drawn (``covering_annotations``), by number
     covered_pages: frozenset[int] = frozenset()
+    # what is typed on a PDF's pages in notes (``typed_notes``), by number
+    typed_notes: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def media_type(self) -> str:
@@ -202,7 +205,7 @@ def _what_it_begins_with(head: bytes) -> tuple[str, str]:
 
 def _check_pdf(
     path: Path, size: int
-) -> tuple[int, tuple[SmallPage, ...], frozenset[int], dict[int, float], frozenset[int]]:
+) -> tuple[int, tuple[SmallPage, ...], frozenset[int], dict[int, float], frozenset[int], dict[int, tuple[str, ...]]]:
     with path.open("rb") as handle:
         handle.seek(max(0, size - 2048))
         tail = handle.read()
@@ -237,6 +240,7 @@ def _check_pdf(
             # a document with optional content may hide a layer by its configuration (QA113): rendered, as it shows
             layered = "/OCProperties" in pdf.Root
             covered = frozenset(number for number, page in enumerate(pdf.pages, start=1) if covering_annotations(page))
+            notes = {number: typed for number, page in enumerate(pdf.pages, start=1) if (typed := typed_notes(page))}
             plain = frozenset(
                 number
                 for number, page in enumerate(pdf.pages, start=1)
@@ -250,7 +254,7 @@ def _check_pdf(
         raise BadInputError(path, Problem.DAMAGED_PDF, str(exc).splitlines()[0][:200]) from exc
     if count == 0:
         raise BadInputError(path, Problem.NO_PAGES)
-    return count, small, plain, units, covered
+    return count, small, plain, units, covered, notes
 
 
 # What a scan image may be for its pixels to be the page's, as PDFium would draw it at the image's own resolution
@@ -281,6 +285,27 @@ def covering_annotations(page: pikepdf.Page) -> bool:
         if str(annotation.get("/Subtype", "")) in COVERING_ANNOTATIONS and not hidden:
             return True
     return False
+
+
+def typed_notes(page: pikepdf.Page) -> tuple[str, ...]:
+    """What is typed on ``page`` in its shown notes (``/FreeText``: a typewriter tool's text, a typed comment), NFC,
+    in order: a page is read without them (QA168 F3), and text typed onto a scanned form with a PDF tool was then
+    in the record no more (QA172 F5); the record's text keeps it, after the page's."""
+    annotations = page.obj.get("/Annots")
+    if not isinstance(annotations, pikepdf.Array):
+        return ()
+    typed = []
+    for annotation in annotations:
+        if not isinstance(annotation, pikepdf.Dictionary) or annotation.get("/Subtype") != "/FreeText":
+            continue
+        flags = annotation.get("/F", 0)
+        contents = annotation.get("/Contents")
+        if (isinstance(flags, int) and flags & _HIDDEN_ANNOTATION) or not isinstance(contents, pikepdf.String):
+            continue
+        text = " ".join(unicodedata.normalize("NFC", str(contents)).split())
+        if text:
+            typed.append(text)
+    return tuple(typed)
 
 
 def plain_page_image(page: pikepdf.Page) -> bool:

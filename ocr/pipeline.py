@@ -456,7 +456,11 @@ def _ocr_document(
         reading = readings.get(plan.number)
         page_text = plan.existing_text if reading is None else with_own_text(reading, plan).text()
         page_text = unicodedata.normalize("NFC", page_text or "")
-        texts.append(page_text)
+        # what is typed in its notes after it (QA172 F5: read without its notes, it was lost from the record); its
+        # quality and whether it is blank are the page's own
+        typed = info.typed_notes.get(plan.number, ())
+        recorded_text = "\n\n".join([page_text, *typed] if page_text else typed)
+        texts.append(recorded_text)
         own_text = plan.own_text()
         # (beside a picture, not over a scan: a photo read as no words under a phone app's footer is `low` still,
         # QA172 F3)
@@ -492,8 +496,8 @@ def _ocr_document(
                 lexicon_share=share,
                 skew=plan.skew,
                 orientation=plan.orientation,
-                chars=len(page_text),
-                words=len(page_text.split()),
+                chars=len(recorded_text),
+                words=len(recorded_text.split()),
                 corrected_words=reading.corrected if reading else 0,
                 corrections=[list(pair) for pair in reading.corrections] if reading else [],
                 text_layer_note=plan.text_layer_note,
