@@ -76,19 +76,10 @@ def vietnamese_word(word: str) -> bool:
     return all(run in known for run in _WORD_RE.findall(word.lower()))
 
 
-def _short_share(text: str) -> float | None:
-    """``lexicon_share`` of a page of MIN_WORDS_FOR_MIDDLING words or more, however few: for ``middling_read``."""
+def lexicon_share(text: str, fewest: int = MIN_WORDS_FOR_LEXICON) -> float | None:
+    """Share of alphabetic words that are known Vietnamese syllables; None when there are fewer than ``fewest``."""
     words = _WORD_RE.findall(unicodedata.normalize("NFC", text).lower())
-    if len(words) < MIN_WORDS_FOR_MIDDLING:
-        return None
-    known = vietnamese_syllables()
-    return round(sum(1 for word in words if word in known) / len(words), 3)
-
-
-def lexicon_share(text: str) -> float | None:
-    """Share of alphabetic words that are known Vietnamese syllables; None when there are too few words."""
-    words = _WORD_RE.findall(unicodedata.normalize("NFC", text).lower())
-    if len(words) < MIN_WORDS_FOR_LEXICON:
+    if len(words) < fewest:
         return None
     known = vietnamese_syllables()
     return round(sum(1 for word in words if word in known) / len(words), 3)
@@ -1162,7 +1153,8 @@ def page_quality(
     )
     low = low or (unread is not None and unread > MAX_UNREAD_PRINT) or too_doubtful(doubtful)
     if vietnamese and share is None:
-        share = _short_share(text)  # (not for the bar above: a share of a few words is weighed only with doubt)
+        # (not for the bar above: a share of a few words is weighed only with doubt)
+        share = lexicon_share(text, MIN_WORDS_FOR_MIDDLING)
     low = low or (recorded and middling_read(confidence, share))
     if confidence is None and not own_words:
         # Tesseract found no words at all: a photo, a drawing, handwriting (its text the page's own words alone, a
