@@ -14,6 +14,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -272,40 +273,34 @@ COVERING_ANNOTATIONS = frozenset({"/Redact", "/Square", "/Circle", "/Polygon", "
 _HIDDEN_ANNOTATION = 2  # the /F flag of an annotation no viewer shows
 
 
-def covering_annotations(page: pikepdf.Page) -> bool:
-    """Whether ``page`` has a shown annotation of the kinds it is read with drawn (COVERING_ANNOTATIONS)."""
+def _shown_annotations(page: pikepdf.Page) -> Iterator[pikepdf.Dictionary]:
+    """``page``'s annotations that a viewer shows (not flagged hidden)."""
     annotations = page.obj.get("/Annots")
     if not isinstance(annotations, pikepdf.Array):
-        return False
+        return
     for annotation in annotations:
         if not isinstance(annotation, pikepdf.Dictionary):
             continue
         flags = annotation.get("/F", 0)
-        hidden = isinstance(flags, int) and flags & _HIDDEN_ANNOTATION
-        if str(annotation.get("/Subtype", "")) in COVERING_ANNOTATIONS and not hidden:
-            return True
-    return False
+        if not (isinstance(flags, int) and flags & _HIDDEN_ANNOTATION):
+            yield annotation
+
+
+def covering_annotations(page: pikepdf.Page) -> bool:
+    """Whether ``page`` has a shown annotation of the kinds it is read with drawn (COVERING_ANNOTATIONS)."""
+    return any(str(annotation.get("/Subtype", "")) in COVERING_ANNOTATIONS for annotation in _shown_annotations(page))
 
 
 def typed_notes(page: pikepdf.Page) -> tuple[str, ...]:
     """What is typed on ``page`` in its shown notes (``/FreeText``: a typewriter tool's text, a typed comment), NFC,
     in order: a page is read without them (QA168 F3), and text typed onto a scanned form with a PDF tool was then
     in the record no more (QA172 F5); the record's text keeps it, after the page's."""
-    annotations = page.obj.get("/Annots")
-    if not isinstance(annotations, pikepdf.Array):
-        return ()
-    typed = []
-    for annotation in annotations:
-        if not isinstance(annotation, pikepdf.Dictionary) or annotation.get("/Subtype") != "/FreeText":
-            continue
-        flags = annotation.get("/F", 0)
-        contents = annotation.get("/Contents")
-        if (isinstance(flags, int) and flags & _HIDDEN_ANNOTATION) or not isinstance(contents, pikepdf.String):
-            continue
-        text = " ".join(unicodedata.normalize("NFC", str(contents)).split())
-        if text:
-            typed.append(text)
-    return tuple(typed)
+    typed = (
+        " ".join(unicodedata.normalize("NFC", str(annotation.get("/Contents"))).split())
+        for annotation in _shown_annotations(page)
+        if annotation.get("/Subtype") == "/FreeText" and isinstance(annotation.get("/Contents"), pikepdf.String)
+    )
+    return tuple(text for text in typed if text)
 
 
 def plain_page_image(page: pikepdf.Page) -> bool:
