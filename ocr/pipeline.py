@@ -279,6 +279,9 @@ class PagePlan:
     # as much as that text (a pale stamp over body lines), never a sign that the text is not what the page shows
     # (``own_text_shows_otherwise``, not asked then: QA166 F1)
     own_text_over_scan: bool = False
+    # ... its glyphs lying mostly on the page's images: a phone app's footer on its photo, a stamp on a scan — not a
+    # caption beside a picture (``with_own_text``'s quality: QA169 F2, QA172 F3)
+    own_text_on_images: bool = False
 
     def own_text(self) -> OwnText | None:
         """Its own text as it is read (``own_text_by_turn``, by its ``orientation``): the words Tesseract read where
@@ -462,9 +465,8 @@ def _ocr_document(
         recorded_text = "\n\n".join([page_text, *typed] if page_text else typed)
         texts.append(recorded_text)
         own_text = plan.own_text()
-        # (beside a picture, not over a scan: a photo read as no words under a phone app's footer is `low` still,
-        # QA172 F3)
-        own_words = own_text is not None and bool(own_text.words) and not plan.own_text_over_scan
+        # (beside a picture, not on it: a photo read as no words under a phone app's footer is `low` still, QA172 F3)
+        own_words = own_text is not None and bool(own_text.words) and not plan.own_text_on_images
         quality, share = (
             page_quality(
                 reading.confidence,
@@ -832,7 +834,7 @@ def _plan_pdf_pages(
                 continue
             note = unreadable = None
             own_text: dict[int, OwnText] = {}
-            over_scan = False
+            over_scan = on_images = False
             if survey.may_have_text:
                 # pdfplumber decides whether the text is usable, and reads it
                 if plumber is None:
@@ -854,6 +856,7 @@ def _plan_pdf_pages(
                             # its own text stays, readable: not laid there again, and the record's text takes it
                             own_text = _own_text_by_turn(page)
                             over_scan = _scan_cover(page) >= SCAN_COVER
+                            on_images = _glyphs_on_images(page) > 0.5
                 if kept:
                     yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
                     continue
@@ -883,6 +886,7 @@ def _plan_pdf_pages(
             plan.text_layer_note = note
             plan.unreadable_layer = unreadable is not None
             plan.own_text_by_turn, plan.own_text_over_scan = own_text, over_scan
+            plan.own_text_on_images = on_images
             plan.scan_only = not survey.may_have_text and not survey.draws_paths
             yield plan
 
@@ -1052,6 +1056,20 @@ def _bounds(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
     # page whose media box is not at the origin had its text and scan placed off it, QA167: a scan unread again)
     left, top = (float(v) for v in page.mediabox[:2])
     return left + min(ax, bx), top + min(at, bt), left + max(ax, bx), top + max(at, bt)
+
+
+def _glyphs_on_images(page: pdfplumber.page.Page) -> float:
+    """The share of ``page``'s glyphs (not spaces) whose middle lies on one of its images."""
+    images = [(float(i["x0"]), float(i["top"]), float(i["x1"]), float(i["bottom"])) for i in page.images]
+    glyphs = [c for c in page.chars if not str(c.get("text", "")).isspace()]
+    if not glyphs:
+        return 0.0
+    on = 0
+    for glyph in glyphs:
+        x = (float(glyph["x0"]) + float(glyph["x1"])) / 2
+        y = (float(glyph["top"]) + float(glyph["bottom"])) / 2
+        on += any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in images)
+    return on / len(glyphs)
 
 
 def _covered(bounds: tuple[float, float, float, float], box: dict[str, object]) -> float:
