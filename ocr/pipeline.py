@@ -16,6 +16,7 @@ shown upright by its /Rotate entry, its pixels unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import functools
@@ -290,6 +291,25 @@ class PagePlan:
         return self.own_text_by_turn.get(self.orientation)
 
 
+@contextlib.contextmanager
+def input_held_still(path: Path) -> Iterator[Callable[[], None]]:
+    """A check that ``path`` is still the file it was on entry (its device, inode, size and modification time),
+    raising ``InputChangedError`` where it is not; and what fails within, where the file changed meanwhile (deleted,
+    cut short, replaced: a reader's error), raised as ``InputChangedError`` too."""
+    identity = file_identity(path)
+
+    def unchanged() -> None:
+        if file_identity(path) != identity:
+            raise InputChangedError(path)
+
+    try:
+        yield unchanged
+    except Exception as exc:
+        if not isinstance(exc, InputChangedError) and identity is not None and file_identity(path) != identity:
+            raise InputChangedError(path) from exc
+        raise
+
+
 def ocr_document(
     input_path: Path,
     output_pdf: Path,
@@ -328,131 +348,84 @@ def ocr_document(
     # the input as it is now: a PDF is opened again by its name as its pages are read (every REOPEN_EVERY pages)
     # and written out; replaced meanwhile (a scanner, a sync, "save as"), the copy showed the new file's pages over
     # the old one's text, exit 0 (QA170 F0), and one deleted or cut short was "an internal error" (F0b)
-    identity = file_identity(input_path)
-
-    def unchanged() -> None:
-        if file_identity(input_path) != identity:
-            raise InputChangedError(input_path)
-
-    try:
-        return _ocr_document(
-            input_path,
-            output_pdf,
-            unchanged,
-            language=language,
-            workers=workers,
-            dpi=dpi,
-            work_dir=work_dir,
-            tessdata_dir=tessdata_dir,
-            mode=mode,
-            on_page=on_page,
-            page_executor=page_executor,
-            tesseract_slots=tesseract_slots,
-            tesseract_engine=tesseract_engine,
-            bands=bands,
-            other_language=other_language,
-        )
-    except Exception as exc:
-        if not isinstance(exc, InputChangedError) and identity is not None and file_identity(input_path) != identity:
-            raise InputChangedError(input_path) from exc
-        raise
-
-
-def _ocr_document(
-    input_path: Path,
-    output_pdf: Path,
-    unchanged: Callable[[], None],
-    *,
-    language: str,
-    workers: int,
-    dpi: int,
-    work_dir: Path | None,
-    tessdata_dir: Path | None,
-    mode: str,
-    on_page: Callable[[], None] | None,
-    page_executor: Executor | None,
-    tesseract_slots: int,
-    tesseract_engine: str,
-    bands: int,
-    other_language: str,
-) -> OcrResult:
-    """``ocr_document``'s work; ``unchanged`` raises ``InputChangedError`` where the input is no longer the file
-    it was when the work began, and is asked before the output is put in its place."""
-    info = inspect_input(input_path)
-    check_language(language, tessdata_dir)
-    other_language = _other_language(language, other_language, tessdata_dir)
-    workers = workers if workers > 0 else (os.cpu_count() or 1)
-    if page_executor is None:
-        # each read here holds one of the host's Tesseract slots (ocr.slots): more workers than slots only wait, and
-        # more threads only render pages ahead into scratch (2 × workers of them; QA68: `--workers 1000` on 3 pages
-        # started 1000 Tesseract processes, 3.4 GB, and ran out of the descriptors select() can watch)
-        workers = min(workers, tesseract_slots if tesseract_slots > 0 else slot_count())
-    if work_dir is not None:
-        work_dir.mkdir(parents=True, exist_ok=True)
-    if tesseract_engine == "library" and page_executor is None:
-        # as many as will read at once — no more than the pages' bands can keep busy; their models load while the
-        # first page is rendered
-        start_workers_ahead(language, tessdata_dir, count=min(workers, info.page_count * max(1, bands)))
-    # (a ScratchFolder: a `sohoa ocr` stopped the moment tempfile made its folder left it in WORK)
-    with ScratchFolder("sohoa-ocr-", work_dir) as scratch:
-        rasterised: list[int] = []
-        text_dropped: list[int] = []
-        source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi, rasterised=rasterised, text_dropped=text_dropped)
-        notices = input_notices(info, rasterised, text_dropped)
-        plans, readings = read_pages(
-            plan_pages(info, source_pdf, scratch, default_dpi=dpi, bands=bands),
-            scratch,
-            source=input_path,
-            language=language,
-            workers=workers,
-            tessdata_dir=tessdata_dir,
-            on_page=on_page,
-            page_executor=page_executor,
-            tesseract_slots=tesseract_slots,
-            tesseract_engine=tesseract_engine,
-            other_language=other_language,
-        )
-        for plan in plans:
-            reading = readings.get(plan.number)
-            if reading is not None and _paper_only(plan) and _low(reading):
-                # no ink the blank test sees, read as words of low quality: show-through from the other side of the
-                # sheet (QA: 314 words of nonsense at confidence 37 on a duplex back, which sent its record to
-                # review and into every search); a blank page has no text. Faint text read well stays (good). Lines
-                # of the page's own faint print read among show-through stay, alone (QA112 F5)
-                own = _own_lines(reading) if plan.show_through else []
-                plan.among_show_through = bool(own)
-                kept = {word.text for word in own}
-                corrections = tuple(pair for pair in reading.corrections if pair[1] in kept)
-                readings[plan.number] = dataclasses.replace(reading, words=own, corrections=corrections)
-        for plan in plans:
-            own_text, reading = plan.own_text(), readings.get(plan.number)
-            if reading is not None and own_text is not None and own_text.boxes:
-                # Tesseract's words where the page's own text lies: neither its layer nor its record's text
-                words = words_off_kept_text(reading.words, reading.width, reading.height, plan.skew, own_text.boxes)
-                off = {id(word) for word in words}
-                read_over = [w for w in reading.words if id(w) not in off]
-                if not plan.own_text_over_scan and own_text_shows_otherwise(own_text.words, read_over):
-                    plan.own_text_by_turn = {}  # Tesseract's reading is the page's text there
-                else:
-                    readings[plan.number] = dataclasses.replace(reading, words=words)
-        unreadable = {plan.number for plan in plans if plan.unreadable_layer}
-        left_out: set[int] = set()
-        if unreadable and mode == SKIP_TEXT:
-            # an invisible layer that is no text stays out of the searchable copy: kept, pdftotext gave its
-            # mojibake between Tesseract's words ("CỘNGHþA / CèNG HÒA", QA89); a visible one stays, as drawn
-            source_pdf, original = scratch / "without-unreadable-text.pdf", source_pdf
-            left_out = set(strip_invisible_text(original, source_pdf, pages=unreadable))
-        for plan in plans:
-            if plan.unreadable_layer and plan.number not in left_out and plan.text_layer_note:
-                # its layer was visible (or redo took out the invisible one before): what is left is as drawn
-                plan.text_layer_note = plan.text_layer_note.replace(INVISIBLE_LEFT_OUT, OWN_TEXT_KEPT)
-        # as an officer reads the name (NFC; bytes that are not UTF-8 read as Windows Vietnamese, as the record's
-        # source name is): a lone surrogate of such a name was dropped from the title, `trch lc khai t` (QA80)
-        title = readable(input_path.stem)
-        assembled = assemble_pdf(
-            source_pdf, title, plans, readings, output_pdf, from_images=info.kind != "pdf", before_written=unchanged
-        )
-        layout = page_layouts(source_pdf, plans, readings)
+    with input_held_still(input_path) as unchanged:
+        info = inspect_input(input_path)
+        check_language(language, tessdata_dir)
+        other_language = _other_language(language, other_language, tessdata_dir)
+        workers = workers if workers > 0 else (os.cpu_count() or 1)
+        if page_executor is None:
+            # each read here holds one of the host's Tesseract slots (ocr.slots): more workers than slots only wait, and
+            # more threads only render pages ahead into scratch (2 × workers of them; QA68: `--workers 1000` on 3 pages
+            # started 1000 Tesseract processes, 3.4 GB, and ran out of the descriptors select() can watch)
+            workers = min(workers, tesseract_slots if tesseract_slots > 0 else slot_count())
+        if work_dir is not None:
+            work_dir.mkdir(parents=True, exist_ok=True)
+        if tesseract_engine == "library" and page_executor is None:
+            # as many as will read at once — no more than the pages' bands can keep busy; their models load while the
+            # first page is rendered
+            start_workers_ahead(language, tessdata_dir, count=min(workers, info.page_count * max(1, bands)))
+        # (a ScratchFolder: a `sohoa ocr` stopped the moment tempfile made its folder left it in WORK)
+        with ScratchFolder("sohoa-ocr-", work_dir) as scratch:
+            rasterised: list[int] = []
+            text_dropped: list[int] = []
+            source_pdf = prepare_source(
+                info, scratch, mode=mode, dpi=dpi, rasterised=rasterised, text_dropped=text_dropped
+            )
+            notices = input_notices(info, rasterised, text_dropped)
+            plans, readings = read_pages(
+                plan_pages(info, source_pdf, scratch, default_dpi=dpi, bands=bands),
+                scratch,
+                source=input_path,
+                language=language,
+                workers=workers,
+                tessdata_dir=tessdata_dir,
+                on_page=on_page,
+                page_executor=page_executor,
+                tesseract_slots=tesseract_slots,
+                tesseract_engine=tesseract_engine,
+                other_language=other_language,
+            )
+            for plan in plans:
+                reading = readings.get(plan.number)
+                if reading is not None and _paper_only(plan) and _low(reading):
+                    # no ink the blank test sees, read as words of low quality: show-through from the other side of the
+                    # sheet (QA: 314 words of nonsense at confidence 37 on a duplex back, which sent its record to
+                    # review and into every search); a blank page has no text. Faint text read well stays (good). Lines
+                    # of the page's own faint print read among show-through stay, alone (QA112 F5)
+                    own = _own_lines(reading) if plan.show_through else []
+                    plan.among_show_through = bool(own)
+                    kept = {word.text for word in own}
+                    corrections = tuple(pair for pair in reading.corrections if pair[1] in kept)
+                    readings[plan.number] = dataclasses.replace(reading, words=own, corrections=corrections)
+            for plan in plans:
+                own_text, reading = plan.own_text(), readings.get(plan.number)
+                if reading is not None and own_text is not None and own_text.boxes:
+                    # Tesseract's words where the page's own text lies: neither its layer nor its record's text
+                    words = words_off_kept_text(reading.words, reading.width, reading.height, plan.skew, own_text.boxes)
+                    off = {id(word) for word in words}
+                    read_over = [w for w in reading.words if id(w) not in off]
+                    if not plan.own_text_over_scan and own_text_shows_otherwise(own_text.words, read_over):
+                        plan.own_text_by_turn = {}  # Tesseract's reading is the page's text there
+                    else:
+                        readings[plan.number] = dataclasses.replace(reading, words=words)
+            unreadable = {plan.number for plan in plans if plan.unreadable_layer}
+            left_out: set[int] = set()
+            if unreadable and mode == SKIP_TEXT:
+                # an invisible layer that is no text stays out of the searchable copy: kept, pdftotext gave its
+                # mojibake between Tesseract's words ("CỘNGHþA / CèNG HÒA", QA89); a visible one stays, as drawn
+                source_pdf, original = scratch / "without-unreadable-text.pdf", source_pdf
+                left_out = set(strip_invisible_text(original, source_pdf, pages=unreadable))
+            for plan in plans:
+                if plan.unreadable_layer and plan.number not in left_out and plan.text_layer_note:
+                    # its layer was visible (or redo took out the invisible one before): what is left is as drawn
+                    plan.text_layer_note = plan.text_layer_note.replace(INVISIBLE_LEFT_OUT, OWN_TEXT_KEPT)
+            # as an officer reads the name (NFC; bytes that are not UTF-8 read as Windows Vietnamese, as the record's
+            # source name is): a lone surrogate of such a name was dropped from the title, `trch lc khai t` (QA80)
+            title = readable(input_path.stem)
+            assembled = assemble_pdf(
+                source_pdf, title, plans, readings, output_pdf, from_images=info.kind != "pdf", before_written=unchanged
+            )
+            layout = page_layouts(source_pdf, plans, readings)
     pages: list[PageOcr] = []
     texts: list[str] = []
     for plan in plans:
