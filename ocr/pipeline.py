@@ -1033,14 +1033,13 @@ def _bounds(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
 
 def _glyphs_on_images(page: pdfplumber.page.Page) -> float:
     """The share of ``page``'s glyphs (not spaces) whose middle lies on one of its images."""
-    images = [(float(i["x0"]), float(i["top"]), float(i["x1"]), float(i["bottom"])) for i in page.images]
-    glyphs = [c for c in page.chars if not str(c.get("text", "")).isspace()]
+    images = [_box_of(image) for image in page.images]
+    glyphs = [_box_of(c) for c in page.chars if not str(c.get("text", "")).isspace()]
     if not glyphs:
         return 0.0
     on = 0
-    for glyph in glyphs:
-        x = (float(glyph["x0"]) + float(glyph["x1"])) / 2
-        y = (float(glyph["top"]) + float(glyph["bottom"])) / 2
+    for left, up, right, down in glyphs:
+        x, y = (left + right) / 2, (up + down) / 2
         on += any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in images)
     return on / len(glyphs)
 
@@ -1248,8 +1247,8 @@ def _own_text(chars: list[dict[str, Any]], width: float, height: float) -> OwnTe
         boxes.append((left / width, top / height, right / width, bottom / height))
     words, rows = [], []
     for tilt, tilted in _by_tilt(chars).items():
-        levelled = extract_words(_levelled(tilted, tilt, width, height))
-        for level, word in zip(levelled, _level_words(levelled, -tilt, width, height), strict=True):
+        levelled = extract_words(_turned(tilted, tilt, width, height))
+        for level, word in zip(levelled, _turned(levelled, -tilt, width, height), strict=True):
             box = (word["x0"] / width, word["top"] / height, word["x1"] / width, word["bottom"] / height)
             if box[0] < 1 and box[2] > 0 and box[1] < 1 and box[3] > 0:
                 words.append((unicodedata.normalize("NFC", str(word["text"])), box))
@@ -1274,41 +1273,37 @@ def _by_tilt(chars: list[dict[str, Any]]) -> dict[float, list[dict[str, Any]]]:
     return groups
 
 
-def _turned_box(box: tuple[float, float, float, float], tilt: float, width: float, height: float) -> dict[str, float]:
-    """``box`` (left, top, right, bottom, from the top left) of the same size, its middle turned ``tilt`` degrees
-    clockwise as shown about the middle of a ``width`` × ``height`` page."""
-    left, top, right, bottom = box
-    theta = math.radians(tilt)
-    across, down = (left + right) / 2 - width / 2, (top + bottom) / 2 - height / 2
-    middle_x = width / 2 + across * math.cos(theta) - down * math.sin(theta)
-    middle_y = height / 2 + across * math.sin(theta) + down * math.cos(theta)
-    half_width, half_height = (right - left) / 2, (bottom - top) / 2
-    return {
-        "x0": middle_x - half_width,
-        "x1": middle_x + half_width,
-        "top": middle_y - half_height,
-        "bottom": middle_y + half_height,
-        "doctop": middle_y - half_height,
-    }
-
-
 def _box_of(item: dict[str, Any]) -> tuple[float, float, float, float]:
     """A pdfplumber glyph's or word's (left, top, right, bottom)."""
     return float(item["x0"]), float(item["top"]), float(item["x1"]), float(item["bottom"])
 
 
-def _levelled(chars: list[dict[str, Any]], tilt: float, width: float, height: float) -> list[dict[str, Any]]:
-    """``chars`` set ``tilt`` degrees askew (counter-clockwise) laid level: each box's middle turned back."""
-    if not tilt:
-        return chars
-    return [{**char, **_turned_box(_box_of(char), tilt, width, height)} for char in chars]
-
-
-def _level_words(words: list[dict[str, Any]], tilt: float, width: float, height: float) -> list[dict[str, Any]]:
-    """``words`` found among glyphs laid level (``_levelled``) put back where they lie, ``tilt`` being minus theirs."""
-    if not tilt:
-        return words
-    return [{**word, **_turned_box(_box_of(word), tilt, width, height)} for word in words]
+def _turned(items: list[dict[str, Any]], tilt: float, width: float, height: float) -> list[dict[str, Any]]:
+    """pdfplumber's glyphs or words ``items`` on a ``width`` × ``height`` page, each box of the same size, its middle
+    turned ``tilt`` degrees clockwise as shown about the page's (``_turned_about_centre``): glyphs set ``tilt``
+    degrees askew laid level, or words found among them put back (-``tilt``)."""
+    if not tilt or not items:
+        return items
+    boxes = np.array([_box_of(item) for item in items], dtype=float)
+    middles_x, middles_y = _turned_about_centre(
+        (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2, width, height, -tilt
+    )
+    turned = []
+    for item, (left, top, right, bottom), x, y in zip(
+        items, boxes.tolist(), middles_x.tolist(), middles_y.tolist(), strict=True
+    ):
+        half_width, half_height = (right - left) / 2, (bottom - top) / 2
+        turned.append(
+            {
+                **item,
+                "x0": x - half_width,
+                "x1": x + half_width,
+                "top": y - half_height,
+                "bottom": y + half_height,
+                "doctop": y - half_height,
+            }
+        )
+    return turned
 
 
 def _glyph_size(char: dict[str, Any]) -> float:
