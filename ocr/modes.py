@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +25,7 @@ import numpy as np
 import pikepdf
 from PIL import Image
 
-from sohoa.pdfium import open_pdf, open_pdf_bytes
+from sohoa.pdfium import open_pdf
 
 SKIP_TEXT, REDO, FORCE = "skip-text", "redo", "force"
 MODES = (SKIP_TEXT, REDO, FORCE)
@@ -344,18 +345,18 @@ def _without_text(
     return kept
 
 
-def _drop_text(pdf: pikepdf.Pdf, page: pikepdf.Page, shown: Image.Image | None = None) -> bool:
+def _drop_text(pdf: pikepdf.Pdf, page: pikepdf.Page, shown: Callable[[], Image.Image] | None = None) -> bool:
     """Take the text off a page drawn with nothing but images and invisible text (a scan with an earlier OCR's text
     layer), leaving its images untouched: what rasterising it would show, without resampling or recompressing the
     scan. So too a page whose text is visible but hidden under its images (an earlier OCR's layer drawn before the
-    scan, in a render mode that shows) where ``shown``, the page rendered at HIDDEN_TEXT_DPI as it is, is what it
+    scan, in a render mode that shows) where ``shown()``, the page rendered at HIDDEN_TEXT_DPI as it is, is what it
     shows without its text: it was rasterised, its scan resampled and recompressed and read worse, "support" as
     "tupport" (QA169 F1). False (and the page unchanged) for any other page — one with visible text is
     rasterised."""
     kept = _without_text(page.obj, keep_images=True)
     if kept is None and shown is not None:
         kept = _without_text(page.obj, keep_images=True, visible=True)
-        if kept is not None and not _shows_the_same(pdf, page, kept, shown):
+        if kept is not None and not _shows_the_same(pdf, page, kept, shown()):
             kept = None
     if kept is None or not any(str(i.operator) == "Do" for i in kept):
         return False
@@ -382,7 +383,7 @@ def _shows_the_same(pdf: pikepdf.Pdf, page: pikepdf.Page, content: list[Any], sh
         del probe.pages[0].obj.Annots
     buffer = io.BytesIO()
     probe.save(buffer)
-    with open_pdf_bytes(buffer.getvalue()) as document:
+    with open_pdf(buffer.getvalue()) as document:
         drawn = document.render(0, scale=HIDDEN_TEXT_DPI / 72, grayscale=True, annotations=False)
     if drawn.size != shown.size:
         return False
@@ -463,7 +464,10 @@ def rasterise_pages(source: Path, target: Path, pages: dict[int, PageRaster]) ->
         with open_pdf(source) as document, pikepdf.open(source) as pdf:
             for number, raster in pages.items():
                 page = pdf.pages[number - 1]
-                shown = document.render(number - 1, scale=HIDDEN_TEXT_DPI / 72, grayscale=True, annotations=False)
+                # (rendered only for a page of images and text that shows: to see whether its text showed)
+                shown = functools.partial(
+                    document.render, number - 1, scale=HIDDEN_TEXT_DPI / 72, grayscale=True, annotations=False
+                )
                 if _drop_text(pdf, page, shown):
                     text_dropped.append(number)
                     continue

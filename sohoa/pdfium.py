@@ -265,21 +265,13 @@ class RenderablePdf:
 
 
 @contextmanager
-def open_pdf_bytes(data: bytes) -> Iterator[RenderablePdf]:
-    """A PDF held in memory, ``data``, opened with PDFium, closed on exit."""
+def open_pdf(path: Path | str | bytes) -> Iterator[RenderablePdf]:
+    """``path`` opened with PDFium — or a PDF held in memory, its bytes —, closed on exit (both under the lock)."""
     with _LOCK:
-        renderable = RenderablePdf(pypdfium2.PdfDocument(data))
-    try:
-        yield renderable
-    finally:
-        renderable.close()
-
-
-@contextmanager
-def open_pdf(path: Path | str) -> Iterator[RenderablePdf]:
-    """``path`` opened with PDFium, closed on exit (both under the lock)."""
-    with _LOCK:
-        renderable = RenderablePdf(pypdfium2.PdfDocument(str(path)), path)
+        if isinstance(path, bytes):
+            renderable = RenderablePdf(pypdfium2.PdfDocument(path))
+        else:
+            renderable = RenderablePdf(pypdfium2.PdfDocument(str(path)), path)
     try:
         yield renderable
     finally:
