@@ -191,17 +191,9 @@ _BEFORE_A_PLACE = frozenset(
 def _named_after_a_title(words: list[str], index: int) -> bool:
     """Whether ``words[index]``, in title case right after "Ông", "bà"… (``_TITLES``), is a name of its own: "Ông Kế
     từ chức", "bà Tố chức năng là kế toán" name a person already named (QA171 N9: made "Kể", "Tổ")."""
-    if index == 0:
-        return False
-    before, word = words[index - 1], words[index]
     following = _core(words[index + 1]) if index + 1 < len(words) else ""
-    return (
-        _core(before) in _TITLES
-        and before == before.rstrip(_PUNCTUATION)
-        and _capitalised(word)
-        and not _in_capitals(word)
-        and following not in _OFFICES_ENDING  # "ông Tố trưởng" is "ông Tổ trưởng" (QA173 F6), "ông Thâm phán"
-    )
+    # ("ông Tố trưởng" is "ông Tổ trưởng", QA173 F6; "ông Thâm phán")
+    return _in_title_case_after(words, index, _TITLES) and following not in _OFFICES_ENDING
 
 
 # the second syllables of offices a title may come before, in title case: "ông Tổ trưởng", "ông Thẩm phán", "bà Kiểm
@@ -218,13 +210,17 @@ def _begins_a_proper_name(words: list[str], index: int) -> bool:
     "bố Nhiệm làm nghề nông" are no "bổ sung", "bổ nhiệm" (QA171 N2). Not after any lower-case word: an
     organisation's or a register's name is in title case there too — "sổ Hộ tịch", "sớ Tư pháp", "tố Giúp việc"
     were left misread so (QA173 F2)."""
+    return _in_title_case_after(words, index, _KIN) and not _capitalised(words[index - 1])
+
+
+def _in_title_case_after(words: list[str], index: int, before: frozenset[str]) -> bool:
+    """Whether ``words[index]`` is in title case right after one of ``before``, nothing between them."""
     if index == 0:
         return False
-    before, word = words[index - 1], words[index]
+    previous, word = words[index - 1], words[index]
     return (
-        _core(before) in _KIN
-        and not _capitalised(before)
-        and before == before.rstrip(_PUNCTUATION)
+        _core(previous) in before
+        and previous == previous.rstrip(_PUNCTUATION)
         and _capitalised(word)
         and not _in_capitals(word)
     )

@@ -1701,11 +1701,11 @@ def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
     lines Tesseract does not read, none, and its lines unread."""
     gray = image if image.mode == "L" else image.convert("L")
     if faint_page(image, dpi):
-        if paper_grain(gray) < GRAINY_PAPER:
-            return FaintPrint(darkened=faint_print_darkened(image, dpi))
+        if (grain := paper_grain(gray)) < GRAINY_PAPER:
+            return FaintPrint(darkened=faint_print_darkened(image, dpi, grain))
         if _grainy_faint_print_blurred(gray, dpi):
             return FaintPrint(darkened=through_grain(gray, dpi), other_way=MEDIAN_PAGE, grey=gray)
-        return FaintPrint(darkened=faint_print_darkened(image, dpi), other_way=THROUGH_GRAIN, grey=gray)
+        return FaintPrint(darkened=faint_print_darkened(image, dpi, grain), other_way=THROUGH_GRAIN, grey=gray)
     overview = page_overview(gray, dpi)
     rows = faint_line_rows(overview)
     if not rows:

@@ -783,21 +783,22 @@ def _squares_inked(ink: np.ndarray) -> bool:
     return bool(inked.mean() >= PATTERN_SQUARES)
 
 
-def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
+def faint_print_darkened(image: Image.Image, dpi: float, grain: float | None = None) -> Image.Image:
     """The page image in grey with its paper made even and its faint print dark: each pixel's depth under the paper
     around it (the brightest within DARKENED_PAPER_INCH, smoothed, at UNREAD_DPI and spread back) stretched so
     that FAINT_DEPTH of the paper's brightness is black. Toner run low leaves print at 200 on paper at 244, which
     Tesseract's threshold drops with the paper (QA108: the lower 60 % of a page not read); darkened so, it was
     read right. A noisy scan's grain is stretched with its print, black specks everywhere (``patterned``): such a
     page is darkened from its image smoothed first (``grain_smoothed``; softened less where its print lies far
-    deeper than a fine grain, PRINT_OVER_GRAIN), when that clears them."""
+    deeper than a fine grain, PRINT_OVER_GRAIN), when that clears them. ``grain``: its ``paper_grain``, where the
+    caller has weighed it."""
     import numpy as np
     from PIL import ImageFilter
 
     gray = image if image.mode == "L" else image.convert("L")
     darkened = _darkened(gray, dpi)
     ink = page_ink(page_overview(darkened, dpi))
-    grain = paper_grain(gray)
+    grain = paper_grain(gray) if grain is None else grain
     # print far deeper than a fine grain is read through a light blur (PRINT_OVER_GRAIN), which keeps a hook
     softly = grain >= GRAINY_PAPER and print_depth_reached(gray, dpi) >= PRINT_OVER_GRAIN * grain
     if patterned(ink):
