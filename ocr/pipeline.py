@@ -2600,6 +2600,8 @@ def read_pages(
         for plan in plans:
             planned.append(plan)
             if plan.image_path is None:
+                if on_page is not None:
+                    on_page()  # a page kept as it is (its text, too small to be a scan) is done once planned
                 continue
             pending[plan.number] = pool.submit(run, plan)
             while len(pending) >= 2 * workers:

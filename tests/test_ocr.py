@@ -142,8 +142,11 @@ def test_pages_with_text_are_kept_and_scans_are_read(tmp_path: Path) -> None:
         first.pages.extend(second.pages)
         first.save(mixed)
     output = tmp_path / "out.pdf"
-    result = ocr_document(mixed, output, workers=2)
+    counted: list[None] = []
+    result = ocr_document(mixed, output, workers=2, on_page=lambda: counted.append(None))
     assert [p.ocr for p in result.pages] == [False, True]
+    # a progress bar hears of the page kept as well as of the page read (QA172 F7: it stopped at 1/2)
+    assert len(counted) == 2
     assert result.pages[1].dpi == 300  # the scan's own resolution, read from the page image
     assert "ÁN LỆ SỐ 43/2021/AL" in result.text.split("\f")[0]
     assert "hộ tịch trực tuyến" in result.text.split("\f")[1]
