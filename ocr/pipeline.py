@@ -223,6 +223,7 @@ class PageBand:
 class PagePlan:
     number: int
     existing_text: str | None = None  # set when the page keeps its own text layer
+    decomposed_text: bool = False  # ... that layer's diacritics are marks of their own (NFD): kept so, and said
     image_path: Path | None = None  # set when the page goes through Tesseract (for a cut page: see _whole_image)
     bands: list[PageBand] = field(default_factory=list)  # what Tesseract reads instead of image_path, when cut
     band_limit: int = 1  # at most this many bands (the setting): a page read again upright is cut the same way
@@ -385,6 +386,8 @@ def ocr_document(
                 tesseract_engine=tesseract_engine,
                 other_language=other_language,
             )
+            if decomposed := [plan.number for plan in plans if plan.decomposed_text]:
+                notices.append(decomposed_text_notice(decomposed))
             for plan in plans:
                 reading = readings.get(plan.number)
                 if reading is not None and _paper_only(plan) and _low(reading):
@@ -502,6 +505,21 @@ def ocr_document(
         input_signatures=assembled.input_signatures,
         notices=notices + assembled.notices,
         layout=layout,
+    )
+
+
+def decomposed_text_notice(pages: list[int]) -> str:
+    """What a reader of the copy is told of ``pages`` that keep a text layer of their own whose Vietnamese letters are
+    stored decomposed (Unicode NFD: "ể" as "ê" and a combining hook): a PDF viewer's search for a word typed as
+    usual (NFC) may not find them, where the record's text, composed, is found (QA171 N6). The layer is the
+    document's own, drawn glyph by glyph for base letters and marks, so it is kept as it is, not rewritten."""
+    run = page_run(pages)
+    return (
+        f"tr. {run}: lớp chữ sẵn có của trang được giữ nguyên, nhưng dấu tiếng Việt được lưu tách khỏi chữ (Unicode "
+        "NFD): chức năng tìm của trình xem PDF có thể không thấy một từ gõ như thường lệ (NFC); văn bản của hồ sơ đã "
+        f"được chuẩn hóa NFC / p. {run}: the page's own text layer is kept as it is, but its Vietnamese marks are "
+        "stored apart from their letters (Unicode NFD): a PDF viewer's search for a word typed as usual (NFC) may "
+        "not find it; the record's text is normalised to NFC"
     )
 
 
@@ -831,7 +849,8 @@ def _plan_pdf_pages(
                             over_scan = _scan_cover(page) >= SCAN_COVER
                             on_images = _glyphs_on_images(page) > 0.5
                 if kept:
-                    yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
+                    composed = unicodedata.normalize("NFC", text)
+                    yield PagePlan(number=number, existing_text=composed, decomposed_text=composed != text)
                     continue
             else:  # nothing on the page can show text (the common case: a scanner's image on a page)
                 page_dpi, box_dpi = _survey_dpi(survey, default_dpi, unit)

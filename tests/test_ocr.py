@@ -166,6 +166,18 @@ def test_pages_with_text_are_kept_and_scans_are_read(tmp_path: Path) -> None:
     assert subprocess.run(["qpdf", "--check", str(output)], capture_output=True).returncode == 0
 
 
+def test_a_born_digital_layer_stored_decomposed_is_kept_and_said(tmp_path: Path) -> None:
+    """QA171 N6: a born-digital page whose Vietnamese is stored NFD (base letters and combining marks as glyphs of
+    their own) keeps its layer, so pdftotext gives "Thê" + a combining hook for "Thể"; the copy says so, and the
+    record's text is NFC. A layer stored composed says nothing."""
+    result = ocr_document(FIXTURES / "hotich-nfd-born.pdf", tmp_path / "out.pdf", workers=1)
+    assert [p.ocr for p in result.pages] == [False]
+    assert "Đỗ Thị Thể" in result.text and result.text == unicodedata.normalize("NFC", result.text)
+    (said,) = [notice for notice in result.notices if "NFD" in notice]
+    assert said.startswith("tr. 1: ") and "p. 1: the page's own text layer is kept as it is" in said
+    assert not [n for n in ocr_document(BORN_DIGITAL, tmp_path / "born.pdf", workers=1).notices if "NFD" in n]
+
+
 def test_a_born_digital_inputs_form_fields_bookmarks_and_page_labels_stay(
     tmp_path: Path, recwarn: pytest.WarningsRecorder
 ) -> None:
