@@ -1377,7 +1377,8 @@ def _process_column_widths(
     "SOHOA_OCR_SERVER=off never uses or starts one; =use uses a running one only.\n\n"
     "Exit codes: 0 written, PDF/A-2b; 1 written but not PDF/A (why printed), or the input is unusable (reason\n"
     "printed); 2 usage (OUTPUT.pdf cannot be written there: a folder, no permission, a folder that takes no\n"
-    "file); 3 Tesseract unavailable, or a fault of this machine (the disk full while writing)."
+    "file); 3 Tesseract unavailable, a fault of this machine (the disk full while writing), or INPUT changed\n"
+    "while it was read (OUTPUT.pdf not written: rerun once it is still); 130/143 stopped (Ctrl-C/SIGTERM)."
 )
 def ocr(
     input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="A scan: PDF, TIFF, JPEG or PNG.")],
