@@ -1063,10 +1063,10 @@ def text_columns(band: np.ndarray, dpi: int) -> np.ndarray:
     not a speck). Through a column of text most lines are inked; through the paper between two columns, none but a
     bar or a title across them."""
     line = max(1, dpi // 6)
-    rows = -(-band.shape[0] // line) * line
-    padded = np.zeros((rows, band.shape[1]), dtype=bool)
-    padded[: band.shape[0]] = band
-    slices = padded.reshape(-1, line, band.shape[1]).sum(axis=1, dtype=np.int32) >= 2
+    whole = band.shape[0] // line * line  # slices a line tall, then what is left under them (not copied: ~2× faster)
+    slices = band[:whole].reshape(-1, line, band.shape[1]).sum(axis=1, dtype=np.int32) >= 2
+    if whole < band.shape[0]:
+        slices = np.vstack((slices, band[whole:].sum(axis=0, dtype=np.int32) >= 2))
     lines = int(slices.any(axis=1).sum())
     return slices.sum(axis=0) > COLUMN_LINES * max(1, lines)
 
@@ -1087,7 +1087,7 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
     gray = image if image.mode == "L" else image.convert("L")
     pixels = np.asarray(gray)
     dark = pixels < INK_LEVEL
-    row_ink = dark.mean(axis=1)
+    row_ink = np.count_nonzero(dark, axis=1) / dark.shape[1]  # (its mean, without summing it as floats)
     if not row_ink.any():
         return []  # no print dark enough to weigh the bands by (a carbon copy's): read whole
     blank = row_ink <= BLANK_ROW_INK
