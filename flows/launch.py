@@ -239,13 +239,13 @@ def start_server_in_background() -> int | None:
         return None
     path = socket_path()
     if len(os.fsencode(path)) > MAX_SOCKET_PATH:
-        # no server can listen there: each command started one that died at once, saying so only in its log (F6)
-        if sys.stderr.isatty():
-            sys.stderr.write(
-                f"sohoa: {path}: đường dẫn socket dài quá {MAX_SOCKET_PATH} byte, không khởi động máy chủ OCR (đặt "
-                f"{SOCKET_ENV} ngắn hơn) / the socket's path is over {MAX_SOCKET_PATH} bytes: no OCR server started "
-                f"(set a shorter {SOCKET_ENV})\n"
-            )
+        # no server can listen there: each command started one that died at once, saying so only in its log (F6);
+        # said wherever stderr goes, as a bad idle time is (QA175 D2: on a terminal only, a cron job heard nothing)
+        sys.stderr.write(
+            f"sohoa: {path}: đường dẫn socket dài quá {MAX_SOCKET_PATH} byte, không khởi động máy chủ OCR (đặt "
+            f"{SOCKET_ENV} ngắn hơn) / the socket's path is over {MAX_SOCKET_PATH} bytes: no OCR server started "
+            f"(set a shorter {SOCKET_ENV})\n"
+        )
         return None
     folder = os.path.dirname(path) or "."
     try:
@@ -277,11 +277,12 @@ def start_server_in_background() -> int | None:
     finally:
         os.close(lock)  # the server holds it now
     if sys.stderr.isatty():
+        # Vietnamese first, as every other line sohoa prints (QA175 D10), each line whole
         sys.stderr.write(
+            f"sohoa: khởi động máy chủ OCR chạy nền (pid {server.pid}) để lệnh `sohoa ocr` sau nhanh hơn; "
+            f"tự dừng sau {seconds:g} s không dùng ({POLICY_ENV}=off: không khởi động; nhật ký {log_file})\n"
             f"sohoa: starting an OCR server in the background (pid {server.pid}): the next `sohoa ocr` starts warm; "
             f"it stops after {seconds:g} s without one ({POLICY_ENV}=off: never start it; log {log_file})\n"
-            f"sohoa: khởi động máy chủ OCR chạy nền (pid {server.pid}) để lệnh `sohoa ocr` sau nhanh hơn; "
-            f"tự dừng sau {seconds:g} s không dùng ({POLICY_ENV}=off: không khởi động)\n"
         )
     return server.pid
 
