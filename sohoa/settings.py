@@ -570,11 +570,14 @@ class Settings(BaseSettings):
         """An empty language (``SOHOA_OCR_LANGUAGE=``) or an empty part of one (``vie+``) is refused when the
         settings load, not handed to Tesseract."""
         value = value.strip()
-        if not value or not all(part.strip() for part in value.split("+")):
+        # (QA175 D9: "vie eng" was asked of Tesseract, and the advice was to install "tesseract-ocr-vie eng"; and
+        # the example given was vie+eng, which loses Vietnamese marks)
+        if not value or not all(part.strip() for part in value.split("+")) or any(ch.isspace() for ch in value):
             raise ValueError(
-                "cần mã ngôn ngữ của Tesseract, ví dụ vie hoặc vie+eng (tesseract --list-langs liệt kê các ngôn ngữ "
-                "đã cài); để trống không phải là một ngôn ngữ / expected Tesseract language code(s), e.g. vie or "
-                "vie+eng (tesseract --list-langs shows those installed); empty is not a language"
+                "cần mã ngôn ngữ của Tesseract, ví dụ vie; nhiều ngôn ngữ thì nối bằng dấu +, không dấu cách (vie+eng "
+                "làm mất dấu tiếng Việt: không nên dùng); tesseract --list-langs liệt kê các ngôn ngữ đã cài / "
+                "expected Tesseract language code(s), e.g. vie; several are joined by +, not spaces (vie+eng loses "
+                "Vietnamese diacritics: not recommended); tesseract --list-langs shows those installed"
             )
         return value
 

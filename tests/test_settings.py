@@ -258,9 +258,12 @@ def test_the_workers_options_refuse_counts_out_of_range(tmp_path: Path, monkeypa
 def test_an_empty_ocr_language_is_a_configuration_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_OCR_LANGUAGE="")
     assert "SOHOA_OCR_LANGUAGE / ocr_language" in said and "(given: '')" in said
-    assert "để trống không phải là một ngôn ngữ / expected Tesseract language code(s)" in said, said  # (QA101)
-    with pytest.raises(ValueError, match="ocr_language"):
-        load_settings(ocr_language="vie+")
+    assert "liệt kê các ngôn ngữ đã cài / expected Tesseract language code(s)" in said, said  # (QA101)
+    # not the combination the README advises against, and spaces are no joiner (QA175 D9)
+    assert "vie+eng loses Vietnamese diacritics: not recommended" in said, said
+    for bad in ("vie+", "vie eng"):
+        with pytest.raises(ValueError, match="ocr_language"):
+            load_settings(ocr_language=bad)
 
 
 def test_a_configured_type_model_that_is_not_there_is_a_configuration_error(
