@@ -78,12 +78,12 @@ from ocr.preprocess import (
     MAX_SKEW,
     MIN_OSD_CONFIDENCE,
     WIDE_SKEW,
-    band_cuts,
     deskewed,
     detect_orientation,
     far_deskewed,
     leaders_dropped,
     markers_dropped,
+    page_bands,
     paper_whitened,
     seal_dropped,
     specks_whitened,
@@ -217,6 +217,7 @@ class PageBand:
     top: int  # its first row in the page image
     image_path: Path
     weight: float = UNKNOWN_SIZE  # how large a read it is (ocr.reads.ink_weight): the largest goes first at the end
+    paper: bool = False  # it holds (almost) none of the page's print (ocr.preprocess.PageBands): junk read there goes
 
 
 @dataclass
@@ -1853,16 +1854,17 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
 def _written_bands(image: Image.Image, image_path: Path, dpi: int, bands: int) -> list[PageBand]:
     """Write ``image`` for Tesseract: cut into at most ``bands`` bands (``band_cuts``), each beside
     ``image_path`` (the bands, returned), or whole at ``image_path`` where it is not cut (no bands)."""
-    edges = [0, *band_cuts(image, dpi, bands), image.height]
+    cut = page_bands(image, dpi, bands)
+    edges = [0, *cut.cuts, image.height]
     if len(edges) == 2:
         image.save(image_path)
         return []
     written = []
-    for index, (top, bottom) in enumerate(itertools.pairwise(edges), start=1):
+    for index, ((top, bottom), paper) in enumerate(zip(itertools.pairwise(edges), cut.paper, strict=True), start=1):
         band_path = image_path.with_name(f"{image_path.stem}-band{index}{image_path.suffix}")
         band = image.crop((0, top, image.width, bottom))
         band.save(band_path)
-        written.append(PageBand(top=top, image_path=band_path, weight=ink_weight(band)))
+        written.append(PageBand(top=top, image_path=band_path, weight=ink_weight(band), paper=paper))
     return written
 
 
@@ -2545,7 +2547,7 @@ def read_pages(
             meanwhile()
         if whole is not None:
             return whole.result()
-        return stacked([(band.top, part.result()) for band, part in zip(bands, parts, strict=True)])
+        return stacked([(band.top, _unless_junk(band, part.result())) for band, part in zip(bands, parts, strict=True)])
 
     def in_other_language(plan: PagePlan, reading: PageReading) -> PageReading:
         """``reading``, or the page's reading in ``other_language`` when it shows itself to be in that one. Not
@@ -3068,7 +3070,7 @@ def _read_again(
             evened = tint_evened(seen, _boxes(first))
         if evened is not None:
             second = _read_image(plan, evened, scratch, read, "evened")
-            if _words_score(second) > AGAIN_MARGIN * _words_score(first):
+            if _reads_more(second, first):
                 plan.evened = True
                 # its print weighed against the paper under it: the lit paper's brightest carried into the shadow
                 # made the shadow's edge ink; and on the page evened, the shadow's grain stretched is ink
@@ -3079,11 +3081,29 @@ def _read_again(
             return first
         darkened = faint_print_darkened(image, plan.dpi)
     second = _read_image(plan, darkened, scratch, read, "darkened")
-    if _words_score(second) <= AGAIN_MARGIN * _words_score(first):
+    if not _reads_more(second, first):
         return first
     plan.darkened = True
     plan.unread_print = _unread_print(plan, second)
     return second
+
+
+def _unless_junk(band: PageBand, reading: PageReading) -> PageReading:
+    """``reading`` of ``band``, or nothing where the band is paper (``PageBand.paper``) and what was read there is of
+    low quality: Tesseract reads a band of a guilloche ground, or of grainy paper, alone as junk (`2504À01866///`,
+    `c An `. j.. Ti mã Tân`: QA174), which the page read whole does not have. Print read well there (a grey
+    paragraph, a page number) is kept."""
+    if band.paper and reading.words and _low(reading):
+        return dataclasses.replace(reading, words=[], corrections=())
+    return reading
+
+
+def _reads_more(second: PageReading, first: PageReading) -> bool:
+    """Whether ``second``, the page read again another way, is to be kept over ``first``: it gets clearly more
+    (``_words_score``, AGAIN_MARGIN) and is not of low quality where ``first`` is not. A certificate's light
+    guilloche frame, weighed as print left unread, was darkened into junk that outscored the page's 54 words read
+    right by its letters: 237 "words" at confidence 40, `low`, where the first reading was `good` at 96 (QA174)."""
+    return _words_score(second) > AGAIN_MARGIN * _words_score(first) and (_low(first) or not _low(second))
 
 
 def _read_other_way(

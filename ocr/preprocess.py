@@ -1071,7 +1071,27 @@ def text_columns(band: np.ndarray, dpi: int) -> np.ndarray:
     return slices.sum(axis=0) > COLUMN_LINES * max(1, lines)
 
 
+@dataclass(frozen=True)
+class PageBands:
+    """Where a page image is cut into bands (``band_cuts``), and which of its bands are paper (``paper``, one a band,
+    top down): they hold under PAPER_BAND_INK of the page's dark ink — a cut by the height alone, under the page's
+    text, leaves one. Read alone, such a band of a certificate's guilloche ground was junk ("2504À01866///…"), and
+    of grainy white paper invented words ("c An `. j.. Ti mã Tân"), where the page read whole had none (QA174)."""
+
+    cuts: list[int]
+    paper: list[bool]
+
+
+PAPER_BAND_INK = 0.02
+
+
 def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
+    """Rows at which to cut the page image into at most ``bands`` horizontal bands (none: read it whole);
+    ``page_bands`` says which bands are paper too."""
+    return page_bands(image, dpi, bands).cuts
+
+
+def page_bands(image: Image.Image, dpi: int, bands: int) -> PageBands:
     """Rows at which to cut the page image into at most ``bands`` horizontal bands (none: read it whole).
 
     Cut k (of bands - 1) is the middle of the longest run of blank rows (of runs as long, the nearest) within
@@ -1083,13 +1103,13 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
     tall (an A4 or a portrait A5 page: a receipt, a slip or a landscape A5 is cut in two at most)."""
     bands = min(bands, max(2, int(image.height / (MIN_BANDS_INCH * dpi))))
     if bands < 2 or image.height < bands * dpi:
-        return []
+        return PageBands([], [False])
     gray = image if image.mode == "L" else image.convert("L")
     pixels = np.asarray(gray)
     dark = pixels < INK_LEVEL
     row_ink = np.count_nonzero(dark, axis=1) / dark.shape[1]  # (its mean, without summing it as floats)
     if not row_ink.any():
-        return []  # no print dark enough to weigh the bands by (a carbon copy's): read whole
+        return PageBands([], [False])  # no print dark enough to weigh the bands by (a carbon copy's): read whole
     blank = row_ink <= BLANK_ROW_INK
     # a line of faint print is no gap either (FAINT_BELOW_PAPER, a letter's height of rows at least: a light rule,
     # a dotted line stays a gap): a faded ribbon's dot-matrix line, lighter than INK_LEVEL, was taken for the gap
@@ -1165,5 +1185,10 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
             if not crosses_columns(dark[above:cut], dark[cut:below], dpi)
         ]
         if kept == cuts:
-            return kept
+            edges = [0, *kept, image.height]
+            shares = [
+                ink_so_far[end - 1] - (ink_so_far[start - 1] if start else 0.0)
+                for start, end in itertools.pairwise(edges)
+            ]
+            return PageBands(kept, [bool(share < PAPER_BAND_INK) for share in shares])
         cuts = kept

@@ -6,13 +6,14 @@ import random
 from pathlib import Path
 
 import numpy as np
-from conftest import SHARED, needs_shared
+import pytest
+from conftest import FIXTURES, SHARED, needs_shared
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr import ocr_document
 from ocr.inputs import inspect_input
 from ocr.pipeline import plan_pages, read_pages
-from ocr.preprocess import band_cuts, crosses_columns
+from ocr.preprocess import band_cuts, crosses_columns, page_bands
 from ocr.tesseract import MAX_ORDERED_BLOCKS, PageReading, Word, stacked, tables_in_rows
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -642,7 +643,6 @@ def test_reads_go_in_order_while_pages_are_planned_then_the_largest_first() -> N
 
 
 def test_a_read_that_fails_hands_its_error_to_whoever_waits_for_it() -> None:
-    import pytest
 
     from ocr.reads import ReadQueue
 
@@ -722,3 +722,58 @@ def test_with_more_bands_no_cut_left_crosses_the_columns_of_the_bands_it_makes()
             for above, cut, below in zip(edges, edges[1:], edges[2:], strict=False):
                 assert not crosses_columns(dark[above:cut], dark[cut:below], 300), (name, bands, edges)
     assert band_cuts(Image.open(folder / "multicol_01.png").convert("L"), dpi=300, bands=4) == []
+
+
+NOTICE = [
+    "GIẤY CHỨNG NHẬN",
+    "Họ, chữ đệm, tên: PHẠM THỊ KIM LOAN",
+    "Ngày, tháng, năm sinh: 21/07/1988",
+    "Nơi cư trú: Ấp Phú Hòa, xã Mỹ An, tỉnh Đồng Tháp",
+    "Đã hoàn thành lớp bồi dưỡng nghiệp vụ hộ tịch năm 2025",
+]
+
+
+def _text_over(ground: Image.Image) -> Image.Image:
+    draw = ImageDraw.Draw(ground)
+    font = ImageFont.truetype(FONT, 54)
+    for index, line in enumerate(NOTICE):
+        draw.text((250, 400 + index * 100), line, fill=(20, 20, 20), font=font)
+    return ground
+
+
+def grainy_letter() -> Image.Image:
+    """The same lines on white paper with a scanner's light grain (σ 3), stored losslessly."""
+    grain = np.random.default_rng(5).normal(0, 3, (A4[1], A4[0]))
+    paper = Image.fromarray(np.clip(255 + grain, 0, 255).astype(np.uint8)).convert("RGB")
+    return _text_over(paper).convert("L")
+
+
+def test_a_band_that_holds_none_of_the_pages_print_is_marked_paper() -> None:
+    lines = paragraph(300, 12)  # a notice in the top quarter: cut by the height under it, twice
+    cut = page_bands(ruled_page(lines), dpi=300, bands=3)
+    assert len(cut.cuts) == 2 and cut.paper == [False, True, True]
+    whole = page_bands(ruled_page(paragraph(300, 20) + paragraph(1590, 7) + paragraph(2060, 20)), dpi=300, bands=2)
+    assert whole.cuts == [1535] and whole.paper == [False, False]
+
+
+def test_a_band_of_grainy_paper_under_the_text_adds_no_words(tmp_path: Path) -> None:
+    """QA174: a short letter on grainy white paper, stored losslessly: cut by the height under its text, the bands of
+    paper alone were read as invented words ("c An `. j.. Ti mã Tân", "n, lun sỉ Ni"), and the page stayed `good`.
+    Such a band's reading of low quality is dropped; the page read whole has none of it."""
+    scan = tmp_path / "grainy.png"
+    grainy_letter().save(scan, dpi=(300, 300))
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=2, bands=3)
+    (page,) = result.pages
+    assert page.quality == "good", page
+    assert "PHẠM THỊ KIM LOAN" in result.text and "Đồng Tháp" in result.text
+    assert page.words <= len(" ".join(NOTICE).split()) + 2, result.text
+
+
+def test_a_certificates_guilloche_ground_is_not_read_as_text(tmp_path: Path) -> None:
+    """QA174: a certificate in a light-blue guilloche frame (200 dpi colour JPEG): the frame's bands under the
+    text were read as lines of junk ("//20014945////200149465///…"), 134 "words" for 54, `low`."""
+    result = ocr_document(FIXTURES / "guilloche-frame-200dpi.pdf", tmp_path / "out.pdf", workers=2)
+    (page,) = result.pages
+    assert page.quality == "good", page
+    assert "PHẠM THỊ KIM LOAN" in result.text and "087188003456" in result.text
+    assert page.words <= 56 and "///" not in result.text, result.text

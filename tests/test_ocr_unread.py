@@ -41,6 +41,7 @@ from ocr.quality import (
     unread_print,
     words_quality,
 )
+from ocr.tesseract import PageReading, Word
 from tests.conftest import FIXTURES
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -1106,3 +1107,24 @@ def test_a_pale_grainy_copy_keeps_the_hooks_of_its_letters(tmp_path: Path) -> No
     assert result.pages[0].darkened and result.pages[0].quality == GOOD, result.pages[0]
     for words, times in (("Đỗ Thị Thể", 5), ("Phạm Văn Bổ", 5), ("xã Cổ Loa", 10), ("sổ hộ khẩu", 5)):
         assert result.text.count(words) >= times - 1, (words, result.text)  # (one slip allowed of each)
+
+
+def _reading(text: str, confidence: float) -> PageReading:
+    words = [Word(word, confidence, 100 + 60 * i, 100, 50, 40, 1, 1, 1) for i, word in enumerate(text.split())]
+    return PageReading(width=2480, height=3508, words=words)
+
+
+def test_a_page_read_again_as_junk_does_not_replace_its_good_reading() -> None:
+    """QA174: a certificate's light guilloche frame was weighed as print left unread, the page read again darkened,
+    and the frame's junk — 237 "words" at confidence 40, `low` — outscored by its letters the 54 words read right at
+    96, and replaced them. A second reading of low quality replaces only one that is low too."""
+    from ocr.pipeline import _reads_more
+
+    text = "Họ, chữ đệm, tên: PHẠM THỊ KIM LOAN Nơi cư trú: Ấp Phú Hòa, xã Mỹ An, tỉnh Đồng Tháp"
+    first = _reading(text, 96.0)
+    junk = _reading(
+        text + " //20014945////200149465/// 66c c6 662t0 c0 27722100/////// 7721 SANG BỀN vu946/7/2" * 3, 40.0
+    )
+    assert not _reads_more(junk, first)
+    assert _reads_more(_reading(text + " " + text, 95.0), first)  # more words read well: kept
+    assert _reads_more(_reading(text, 70.0), _reading("PHẠM THỊ", 60.0))  # over one as low: the more, as before
