@@ -1588,15 +1588,13 @@ def _page_quality_said(page: PageOcr, read: str = "") -> str | None:
         DOUBTFUL_WHY_VI,
         LOW,
         MAX_UNREAD_PRINT,
-        MIDDLING_CONFIDENCE,
-        MIDDLING_LEXICON_SHARE,
         MIDDLING_WHY,
         MIDDLING_WHY_VI,
         MIN_LEXICON_SHARE,
         UNREAD_ADVICE,
         UNREAD_ADVICE_VI,
         confidence_bar,
-        middling_read,
+        middling_bars,
         too_doubtful,
     )
     from ocr.tesseract import reads_vietnamese
@@ -1630,10 +1628,10 @@ def _page_quality_said(page: PageOcr, read: str = "") -> str | None:
     if page.lexicon_share is not None and page.lexicon_share < MIN_LEXICON_SHARE:
         signals.append(f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.0%}")
     elif page.confidence >= confidence_bar(vietnamese) and not (unread or doubtful or page.among_show_through):
-        if vietnamese and middling_read(page.confidence, page.lexicon_share):
-            signals[0] += f" < {MIDDLING_CONFIDENCE:.0f}"
+        if vietnamese and (bars := middling_bars(page.confidence, page.lexicon_share)) is not None:
+            signals[0] += f" < {bars[0]:.0f}"
             signals.append(
-                f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.1%} < {MIDDLING_LEXICON_SHARE:.0%}:"
+                f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.1%} < {bars[1]:.0%}:"
                 f" {MIDDLING_WHY_VI} / {MIDDLING_WHY}: {DOUBTFUL_ADVICE_VI} / {DOUBTFUL_ADVICE}"
             )
         else:

@@ -925,6 +925,15 @@ def test_a_page_read_with_middling_confidence_and_lexicon_both_is_recorded_low()
         "Vietnamese words 94.4% < 98%: nhiều chữ có thể bị đọc sai / many words likely misread: hãy đối chiếu với bản "
         "giấy / check it against the paper)"
     )
+    # QA174: a tenth of the words no syllable, read at 85-88 — a faint receipt's "PHIÊÚ TH", "Nguyêñ" — is `low` too
+    nine_in_ten = " ".join([read, read, "PHIÊÚ", "Nguyêñ", "tiêà", "chirc", "Lut"])  # 41 words of letters: 87.8 %
+    assert page_quality(87.8, nine_in_ten, recorded=True) == (LOW, 0.878)
+    assert page_quality(88.5, nine_in_ten, recorded=True)[0] == "good"  # (a certificate's names, codes: 89.4, 88.9 %)
+    assert low_quality_reason(3, 87.8, 0.889).endswith(
+        "(OCR confidence 87.8 < 88, Vietnamese words 88.9% < 90%): check it against the paper)"
+    )
+    page = PageOcr(number=3, ocr=True, confidence=87.8, quality=LOW, lexicon_share=0.889)
+    assert "confidence 87.8 < 88; từ tiếng Việt / Vietnamese words 88.9% < 90%" in _page_quality_said(page)
 
 
 def test_low_quality_reason_names_the_signal_below_the_bar() -> None:
