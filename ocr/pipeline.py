@@ -509,6 +509,13 @@ def ocr_document(
     )
 
 
+def _marks_apart(text: str, composed: str) -> bool:
+    """Whether ``text`` holds marks apart from the letters NFC puts them on (``composed``: its NFC): "ê" and a
+    combining hook for "ể". Not what else NFC changes — an ohm sign made an omega, a Kelvin sign a K (QA176 F1: a
+    layer stored composed with an Ω was said to be decomposed)."""
+    return sum(map(unicodedata.combining, composed)) < sum(map(unicodedata.combining, text))
+
+
 def decomposed_text_notice(pages: list[int]) -> str:
     """What a reader of the copy is told of ``pages`` that keep a text layer of their own whose Vietnamese letters are
     stored decomposed (Unicode NFD: "ể" as "ê" and a combining hook): a PDF viewer's search for a word typed as
@@ -516,11 +523,11 @@ def decomposed_text_notice(pages: list[int]) -> str:
     document's own, drawn glyph by glyph for base letters and marks, so it is kept as it is, not rewritten."""
     run = page_run(pages)
     return (
-        f"tr. {run}: lớp chữ sẵn có của trang được giữ nguyên, nhưng dấu tiếng Việt được lưu tách khỏi chữ (Unicode "
-        "NFD): chức năng tìm của trình xem PDF có thể không thấy một từ gõ như thường lệ (NFC); văn bản của hồ sơ đã "
-        f"được chuẩn hóa NFC / p. {run}: the page's own text layer is kept as it is, but its Vietnamese marks are "
-        "stored apart from their letters (Unicode NFD): a PDF viewer's search for a word typed as usual (NFC) may "
-        "not find it; the record's text is normalised to NFC"
+        f"tr. {run}: lớp chữ sẵn có của trang được giữ nguyên, nhưng dấu được lưu tách khỏi chữ (Unicode NFD): chức "
+        "năng tìm của trình xem PDF có thể không thấy một từ gõ như thường lệ (NFC); văn bản của hồ sơ đã được chuẩn "
+        f"hóa NFC / p. {run}: the page's own text layer is kept as it is, but its letters' marks are stored apart from "
+        "them (Unicode NFD): a PDF viewer's search for a word typed as usual (NFC) may not find it; the record's text "
+        "is normalised to NFC"
     )
 
 
@@ -851,7 +858,7 @@ def _plan_pdf_pages(
                             on_images = _glyphs_on_images(page) > 0.5
                 if kept:
                     composed = unicodedata.normalize("NFC", text)
-                    yield PagePlan(number=number, existing_text=composed, decomposed_text=composed != text)
+                    yield PagePlan(number=number, existing_text=composed, decomposed_text=_marks_apart(text, composed))
                     continue
             else:  # nothing on the page can show text (the common case: a scanner's image on a page)
                 page_dpi, box_dpi = _survey_dpi(survey, default_dpi, unit)

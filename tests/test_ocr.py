@@ -176,6 +176,12 @@ def test_a_born_digital_layer_stored_decomposed_is_kept_and_said(tmp_path: Path)
     (said,) = [notice for notice in result.notices if "NFD" in notice]
     assert said.startswith("tr. 1: ") and "p. 1: the page's own text layer is kept as it is" in said
     assert not [n for n in ocr_document(BORN_DIGITAL, tmp_path / "born.pdf", workers=1).notices if "NFD" in n]
+    # what else NFC changes is no mark stored apart: an ohm sign, a Kelvin sign (QA176 F1)
+    from ocr.pipeline import _marks_apart
+
+    for text in ("Điện trở 5 \u2126, nhiệt độ 300 \u212a", "Thể"):
+        assert not _marks_apart(text, unicodedata.normalize("NFC", text))
+    assert _marks_apart("The\u0302\u0309", "Thể")
 
 
 def test_a_born_digital_inputs_form_fields_bookmarks_and_page_labels_stay(
