@@ -224,7 +224,7 @@ class PageBand:
 class PagePlan:
     number: int
     existing_text: str | None = None  # set when the page keeps its own text layer
-    decomposed_text: bool = False  # ... that layer's diacritics are marks of their own (NFD): kept so, and said
+    decomposed_text: bool = False  # ... that layer's marks are stored apart from its letters (NFD): kept, and said
     image_path: Path | None = None  # set when the page goes through Tesseract (for a cut page: see _whole_image)
     bands: list[PageBand] = field(default_factory=list)  # what Tesseract reads instead of image_path, when cut
     band_limit: int = 1  # at most this many bands (the setting): a page read again upright is cut the same way
@@ -517,10 +517,10 @@ def _marks_apart(text: str, composed: str) -> bool:
 
 
 def decomposed_text_notice(pages: list[int]) -> str:
-    """What a reader of the copy is told of ``pages`` that keep a text layer of their own whose Vietnamese letters are
-    stored decomposed (Unicode NFD: "ể" as "ê" and a combining hook): a PDF viewer's search for a word typed as
-    usual (NFC) may not find them, where the record's text, composed, is found (QA171 N6). The layer is the
-    document's own, drawn glyph by glyph for base letters and marks, so it is kept as it is, not rewritten."""
+    """What a reader of the copy is told of ``pages`` that keep a text layer of their own whose letters' marks are
+    stored apart from them (Unicode NFD: "ể" as "ê" and a combining hook; ``_marks_apart``): a PDF viewer's search
+    for a word typed as usual (NFC) may not find them, where the record's text, composed, is found (QA171 N6). The
+    layer is the document's own, drawn glyph by glyph for base letters and marks, so it is kept as it is."""
     run = page_run(pages)
     return (
         f"tr. {run}: lớp chữ sẵn có của trang được giữ nguyên, nhưng dấu được lưu tách khỏi chữ (Unicode NFD): chức "
@@ -1859,8 +1859,9 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
 
 
 def _written_bands(image: Image.Image, image_path: Path, dpi: int, bands: int) -> list[PageBand]:
-    """Write ``image`` for Tesseract: cut into at most ``bands`` bands (``band_cuts``), each beside
-    ``image_path`` (the bands, returned), or whole at ``image_path`` where it is not cut (no bands)."""
+    """Write ``image`` for Tesseract: cut into at most ``bands`` bands (``page_bands``), each beside
+    ``image_path`` (the bands, returned, those of paper marked so), or whole at ``image_path`` where it is not cut
+    (no bands)."""
     cut = page_bands(image, dpi, bands)
     edges = [0, *cut.cuts, image.height]
     if len(edges) == 2:
