@@ -824,12 +824,14 @@ def _plan_pdf_pages(
                 # rendering it raised a bare ValueError, "internal error" (QA89)
                 raise BadInputError(path, Problem.DAMAGED_PDF, f"page {number}: its crop box lies outside the page")
             if number in small:
-                text = None
+                text, apart = None, False
                 if survey.may_have_text:  # a text layer of its own stays in the record's text, as a kept page's
                     plumber = plumber or closing.enter_context(_open_plumber(path))
                     with _plumber_page(plumber, index) as page:
-                        text = unicodedata.normalize("NFC", page.extract_text() or "")
-                yield PagePlan(number=number, existing_text=text, too_small=small[number])
+                        stored = page.extract_text() or ""
+                    text = unicodedata.normalize("NFC", stored)
+                    apart = _marks_apart(stored, text)  # said as a kept page's is (QA176: said of none)
+                yield PagePlan(number=number, existing_text=text, too_small=small[number], decomposed_text=apart)
                 continue
             note = unreadable = None
             own_text: dict[int, OwnText] = {}

@@ -176,6 +176,17 @@ def test_a_born_digital_layer_stored_decomposed_is_kept_and_said(tmp_path: Path)
     (said,) = [notice for notice in result.notices if "NFD" in notice]
     assert said.startswith("tr. 1: ") and "p. 1: the page's own text layer is kept as it is" in said
     assert not [n for n in ocr_document(BORN_DIGITAL, tmp_path / "born.pdf", workers=1).notices if "NFD" in n]
+    # a page too small to be a scan keeps its text in the record too, and is said of as well (QA176): a strip of
+    # the same page, 6 mm tall, round its line "Họ, chữ đệm, tên: Đỗ Thị Thể", after the page itself
+    strip = tmp_path / "with-a-strip.pdf"
+    with pikepdf.open(FIXTURES / "hotich-nfd-born.pdf") as pdf:
+        pdf.pages.append(pdf.pages[0])
+        pdf.pages[1].obj.MediaBox = pikepdf.Array([0, 710, 595, 727])
+        pdf.save(strip)
+    result = ocr_document(strip, tmp_path / "strip-out.pdf", workers=1)
+    assert result.pages[1].too_small and "Đỗ Thị Thể" in result.text.split("\f")[1]
+    (said,) = [notice for notice in result.notices if "NFD" in notice]
+    assert said.startswith("tr. 1–2: "), said
     # what else NFC changes is no mark stored apart: an ohm sign, a Kelvin sign (QA176 F1)
     from ocr.pipeline import _marks_apart
 
