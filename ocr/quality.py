@@ -1238,15 +1238,15 @@ def low_quality_reason(
         below.append(f"print read in doubt {doubtful:.0%} > {most}{guess}")
     if among_show_through:
         below.append(AMONG_SHOW_THROUGH)
-    if not below and vietnamese and middling_read(confidence, share):
-        below.append(middling_said(confidence, share))
+    if not below and vietnamese and (bars := middling_bars(confidence, share)) is not None:
+        below.append(middling_said(confidence, share, bars))
     return f"page {number}: low OCR quality ({'; '.join(below) or 'below the bar'})"
 
 
-def middling_said(confidence: float | None, share: float | None) -> str:
-    """Why a page read ``middling_read`` needs a person, in English (``classify.review.reason_in_vietnamese``
-    says it in Vietnamese)."""
-    least, fewest = middling_bars(confidence, share) or (MIDDLING_CONFIDENCE, MIDDLING_LEXICON_SHARE)
+def middling_said(confidence: float | None, share: float | None, bars: tuple[float, float]) -> str:
+    """Why a page read ``middling_read`` under ``bars`` (``middling_bars``) needs a person, in English
+    (``classify.review.reason_in_vietnamese`` says it in Vietnamese)."""
+    least, fewest = bars
     return (
         # (to a tenth: "85 < 85" said 84.6 under its bar, QA152 F5)
         f"{MIDDLING_WHY} (OCR confidence {confidence or 0:.1f} < {least:.0f}, Vietnamese words"
