@@ -643,7 +643,7 @@ TEMPORARY_SERVER_IDLE_SERVICES = (
     )
 )
 def process(
-    paths: Annotated[list[Path], typer.Argument(help="Files and folders of scans (PDF, TIFF, JPEG, PNG).")],
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders of scans (PDF, TIFF, JPEG, PNG, BMP, GIF).")],
     archive: Annotated[
         str | None,
         typer.Option(help=ARCHIVE_HELP),
@@ -1381,7 +1381,7 @@ def _process_column_widths(
     "while it was read (OUTPUT.pdf not written: rerun once it is still); 130/143 stopped (Ctrl-C/SIGTERM)."
 )
 def ocr(
-    input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="A scan: PDF, TIFF, JPEG or PNG.")],
+    input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="A scan: PDF, TIFF, JPEG, PNG, BMP or GIF.")],
     output: Annotated[
         Path,
         typer.Argument(metavar="OUTPUT.pdf", help="Where to write the searchable PDF.", callback=spelled_output),

@@ -116,16 +116,13 @@ StageRunner = Callable[..., Any]
 # does not read (a phone's HEIC, a WebP saved from a browser or a chat app), taken to be quarantined with a reason
 # that says what to do (ocr.inputs.OTHER_IMAGE_ADVICE). A file of any other type is named in a warning and in
 # ``--json``'s ``skipped`` (``not_taken``), not quarantined: a folder also holds README.txt, a .docx, a .zip.
-SCAN_SUFFIXES = (".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".jfif", ".png")
+SCAN_SUFFIXES = (".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".dib", ".gif")
 OTHER_IMAGE_SUFFIXES = (
     ".heic",
     ".heif",
     ".hif",
     ".avif",
     ".webp",
-    ".bmp",
-    ".dib",
-    ".gif",
     ".jp2",
     ".j2k",
     ".jpf",
@@ -536,6 +533,8 @@ ORIGINAL_SUFFIXES = {
     "image/tiff": (".tif", ".tiff"),
     "image/jpeg": (".jpg", ".jpeg"),
     "image/png": (".png",),
+    "image/bmp": (".bmp", ".dib"),
+    "image/gif": (".gif",),
 }
 
 

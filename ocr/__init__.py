@@ -1,4 +1,4 @@
-"""OCR stage: any scan (PDF, TIFF, JPEG, PNG) → searchable PDF with Tesseract's Vietnamese text.
+"""OCR stage: any scan (PDF, TIFF, JPEG, PNG, BMP, GIF) → searchable PDF with Tesseract's Vietnamese text.
 
 The names below load on first use, so that ``ocr.tesseract_library`` can start its workers before the rest of
 the stage (pdfplumber, pikepdf, numpy: ~0.5 s) has been imported."""

@@ -55,7 +55,11 @@ MEDIA_TYPES = {
     "tiff": "image/tiff",
     "jpeg": "image/jpeg",
     "png": "image/png",
+    "bmp": "image/bmp",
+    "gif": "image/gif",
 }
+
+BMP_HEADER_SIZES = {12, 40, 52, 56, 64, 108, 124}  # BITMAPCOREHEADER … BITMAPV5HEADER
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class SmallPage:
 @dataclass(frozen=True)
 class InputInfo:
     path: Path
-    kind: str  # pdf | tiff | jpeg | png
+    kind: str  # pdf | tiff | jpeg | png | bmp | gif
     page_count: int
     small_pages: tuple[SmallPage, ...] = ()  # kept as they are, not read (``SmallPage``)
     # a PDF's pages whose one image may be taken as the page's pixels (``plain_page_image``), by number
@@ -104,6 +108,12 @@ def sniff_kind(head: bytes) -> str | None:
         return "jpeg"
     if head[:8] == b"\x89PNG\r\n\x1a\n":
         return "png"
+    # BMP and GIF store pixels without loss, as PNG does: read as one (QA174 F4: refused, where OCRmyPDF reads a
+    # BMP), their pixels embedded losslessly (``ocr.pipeline.image_to_pdf``)
+    if head[:2] == b"BM" and len(head) >= 18 and int.from_bytes(head[14:18], "little") in BMP_HEADER_SIZES:
+        return "bmp"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
     return None
 
 
@@ -125,11 +135,6 @@ OTHER_IMAGE_ADVICE: dict[str, tuple[str, str]] = {
         "a WebP image, as a web browser or a chat app saves one: save it as PNG or JPEG and submit that",
         "ảnh WebP, định dạng mà trình duyệt web hoặc ứng dụng nhắn tin lưu: hãy lưu lại dạng PNG hoặc JPEG rồi nộp lại",
     ),
-    "bmp": (
-        "a BMP image: save it as PNG or TIFF and submit that",
-        "ảnh BMP: hãy lưu lại dạng PNG hoặc TIFF rồi nộp lại",
-    ),
-    "gif": ("a GIF image: save it as PNG and submit that", "ảnh GIF: hãy lưu lại dạng PNG rồi nộp lại"),
     "jpeg2000": (
         "a JPEG 2000 image: save it as TIFF or PNG and submit that",
         "ảnh JPEG 2000: hãy lưu lại dạng TIFF hoặc PNG rồi nộp lại",
@@ -144,13 +149,12 @@ OTHER_IMAGE_ADVICE: dict[str, tuple[str, str]] = {
     ),
 }
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"heif"}
-BMP_HEADER_SIZES = {12, 40, 52, 56, 64, 108, 124}  # BITMAPCOREHEADER … BITMAPV5HEADER
 
 
 def other_image_kind(head: bytes) -> str | None:
     """An image type sohoa does not read, by its content (a key of ``OTHER_IMAGE_ADVICE``), None when it is none
     of them: HEIC/HEIF (an ISO-BMFF ``ftyp`` box of brand ``heic``, ``heix``, ``mif1``, ``msf1``…), AVIF (an
-    ``ftyp`` box naming ``avif``/``avis``), WebP (``RIFF…WEBP``), BMP (``BM`` and a known header size), GIF, BigTIFF,
+    ``ftyp`` box naming ``avif``/``avis``), WebP (``RIFF…WEBP``), BigTIFF,
     JPEG 2000 (a JP2 file or a bare codestream: named only by its first bytes until QA101)."""
     if head[4:8] == b"ftyp":
         box = int.from_bytes(head[:4], "big")
@@ -162,10 +166,6 @@ def other_image_kind(head: bytes) -> str | None:
         return None
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
-    if head[:2] == b"BM" and len(head) >= 18 and int.from_bytes(head[14:18], "little") in BMP_HEADER_SIZES:
-        return "bmp"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
     if head[:4] in (b"II+\x00", b"MM\x00+"):
         return "bigtiff"
     if head[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n" or head[:4] == b"\xff\x4f\xff\x51":
@@ -1066,6 +1066,14 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
         with Image.open(path) as image:
             pages = page_frames(image)
             frames = len(pages)
+            if image.format == "GIF" and frames > 1:
+                # an animation, not pages: no scanner writes one, and its frames are drawn over each other
+                raise BadInputError(
+                    path,
+                    Problem.UNSUPPORTED_TYPE,
+                    f"an animated GIF of {frames} frames, not a scan: save the page as PNG and submit that",
+                    f"ảnh GIF động gồm {frames} khung hình, không phải ảnh quét: hãy lưu trang đó dạng PNG rồi nộp lại",
+                )
 
             def turn_to(number: int, decode: bool = False) -> None:
                 """Go to page ``number`` (decoded, with ``decode``); a damaged page of a multi-page file is named,

@@ -2212,15 +2212,21 @@ def _lossless_copy(page: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+# Image formats whose pixels are embedded as decoded (``image_to_pdf``): img2pdf reads them through Pillow too, but
+# laid out by its own reading of their resolution, and a GIF's transparent entry left as it is
+DECODED_FORMATS = ("BMP", "DIB", "GIF")
+
+
 def image_to_pdf(info: InputInfo, target: Path) -> None:
     """The scan image(s) as PDF pages, losslessly (img2pdf embeds JPEG and CCITT G4 data as they are; a TIFF of
     JPEG-coded pages is given as JPEGs of their own data, ``_tiff_jpeg_pages``, and a TIFF of several codings has
     its JPEG pages put in place of what img2pdf decoded, ``_with_jpeg_pages``).
 
-    A JPEG or PNG is embedded as stored and turned for display by its page's /Rotate (``_stored_turn``); an MPO
-    (a phone's photo and its preview) gives its first image only. A page img2pdf cannot be given as the file
-    stores it is given as ``_page_image`` makes it — one with transparency, flattened (its pixels change), and a
-    TIFF page with an Orientation tag, as Pillow decodes it, turned (img2pdf embedded such a page's G4 data
+    A JPEG or PNG is embedded as stored and turned for display by its page's /Rotate (``_stored_turn``); an MPO (a
+    phone's photo and its preview) gives its first image only; a BMP or a GIF, which no PDF filter holds as stored,
+    as its decoded pixels, losslessly (``_lossless_copy``: PNG; G4 for 1-bit). A page img2pdf cannot be given as the
+    file stores it is given as ``_page_image`` makes it — one with transparency, flattened (its pixels change), and
+    a TIFF page with an Orientation tag, as Pillow decodes it, turned (img2pdf embedded such a page's G4 data
     sideways under the turned size, and turned the others once more by /Rotate) — but a JPEG-coded TIFF page that
     its tag turns without mirroring, whose JPEG data is kept as stored and turned by its page's /Rotate."""
     with Image.open(info.path) as image:
@@ -2234,7 +2240,11 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
         if image.format == "PNG" and "transparency" in image.info and not _has_alpha(image):
             source = _png_without_transparency(info.path.read_bytes())
         # img2pdf makes a page of every frame: a TIFF with previews among them (``page_frames``) is given its pages
-        copies: list[bytes] | None = [] if not mpo and pages != list(range(getattr(image, "n_frames", 1))) else None
+        copies: list[bytes] | None = (
+            []
+            if (not mpo and pages != list(range(getattr(image, "n_frames", 1)))) or image.format in DECODED_FORMATS
+            else None
+        )
         jpeg_pages: list[bytes | None] = []  # a TIFF's JPEG pages, put in place of img2pdf's decoded copies
         # each TIFF page's Orientation, and whether its pixels are square, read before any page is decoded: Pillow
         # drops the tag from a page it has decoded turned (and a one-page TIFF is not read again by a seek)

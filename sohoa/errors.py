@@ -71,8 +71,8 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
         "that.",
     ),
     Problem.UNSUPPORTED_TYPE: (
-        "Định dạng tệp không được hỗ trợ (chỉ nhận PDF, TIFF, JPEG, PNG).",
-        "Unsupported file type (only PDF, TIFF, JPEG and PNG are accepted).",
+        "Định dạng tệp không được hỗ trợ (chỉ nhận PDF, TIFF, JPEG, PNG, BMP, GIF).",
+        "Unsupported file type (only PDF, TIFF, JPEG, PNG, BMP and GIF are accepted).",
     ),
     Problem.UNREADABLE_IMAGE: ("Ảnh bị hỏng, không đọc được.", "The image is damaged and cannot be read."),
     Problem.UNSUPPORTED_SAMPLES: (
@@ -132,8 +132,8 @@ _SCAN_AGAIN = (
 PROBLEM_ACTION: dict[Problem, tuple[str, str]] = {
     Problem.EMPTY: _SCAN_AGAIN,
     Problem.NOT_A_PDF: (
-        "Hãy lưu tệp đúng định dạng của nó (PDF, TIFF, JPEG, PNG), hoặc quét lại bản giấy.",
-        "Save the file in its real format (PDF, TIFF, JPEG, PNG), or scan the paper again.",
+        "Hãy lưu tệp đúng định dạng của nó (PDF, TIFF, JPEG, PNG, BMP, GIF), hoặc quét lại bản giấy.",
+        "Save the file in its real format (PDF, TIFF, JPEG, PNG, BMP, GIF), or scan the paper again.",
     ),
     Problem.TRUNCATED_PDF: _SCAN_AGAIN,
     Problem.DAMAGED_PDF: _SCAN_AGAIN,

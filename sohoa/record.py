@@ -150,7 +150,7 @@ class SourceFile(_Model):
     )
     sha256: str
     size: int
-    media_type: str = Field(description="application/pdf, image/tiff, image/jpeg or image/png")
+    media_type: str = Field(description="application/pdf, image/tiff, image/jpeg, image/png, image/bmp or image/gif")
     stack: StackOrigin | None = Field(default=None, description="the stack it was split from, if it was")
 
     def ident(self) -> str:

@@ -242,10 +242,9 @@ def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> No
         "jp2": b"\x00\x00\x00\x0cjP  \r\n\x87\n\x00\x00\x00\x14ftypjp2 " + b"\x00" * 4000,
         "j2k": b"\xff\x4f\xff\x51\x00\x2f" + b"\x00" * 4000,
     }
-    for fmt in ("WEBP", "BMP", "GIF"):
-        buffer = io.BytesIO()
-        page.save(buffer, format=fmt)
-        files[fmt.lower()] = buffer.getvalue()
+    buffer = io.BytesIO()
+    page.save(buffer, format="WEBP")
+    files["webp"] = buffer.getvalue()
     # QA165 F3: a BigTIFF was "Unsupported file type" and told to be saved as a PDF, by its first bytes (its header
     # as `tiffcp -8` writes it)
     files["bigtiff"] = b"II+\x00\x08\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00" + b"\x00" * 4000
@@ -254,8 +253,6 @@ def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> No
         "heif": ("a HEIC/HEIF phone photo", "export it as JPEG", "ảnh HEIC/HEIF của điện thoại", "xuất sang JPEG"),
         "avif": ("an AVIF image", "export it as JPEG or PNG", "ảnh AVIF", "xuất sang JPEG hoặc PNG"),
         "webp": ("a WebP image", "save it as PNG or JPEG", "ảnh WebP", "lưu lại dạng PNG hoặc JPEG"),
-        "bmp": ("a BMP image", "save it as PNG or TIFF", "ảnh BMP", "lưu lại dạng PNG hoặc TIFF"),
-        "gif": ("a GIF image", "save it as PNG", "ảnh GIF", "lưu lại dạng PNG"),
         "jp2": ("a JPEG 2000 image", "save it as TIFF or PNG", "ảnh JPEG 2000", "lưu lại dạng TIFF hoặc PNG"),
         "j2k": ("a JPEG 2000 image", "save it as TIFF or PNG", "ảnh JPEG 2000", "lưu lại dạng TIFF hoặc PNG"),
         "bigtiff": ("a BigTIFF", "save it as a standard TIFF", "ảnh BigTIFF", "lưu lại dạng TIFF thường"),

@@ -1152,3 +1152,47 @@ def test_a_jpeg_tiff_page_with_an_orientation_tag_leaves_its_other_pages_jpeg(tm
         )
     assert boxes[0] and [word for word, _, _ in boxes[1]] == [word for word, _, _ in boxes[0]], boxes
     assert all(abs(x1 - x0) < 3 and abs(y1 - y0) < 3 for (_, x0, y0), (_, x1, y1) in zip(*boxes, strict=True)), boxes
+
+
+@pytest.mark.parametrize(("fmt", "mode", "dpi"), [("BMP", "L", 200), ("BMP", "1", 300), ("GIF", "P", None)])
+def test_a_bmp_or_gif_scan_is_read_and_its_pixels_kept(tmp_path: Path, fmt: str, mode: str, dpi: int | None) -> None:
+    """QA174 F4: a BMP (which states its resolution) and a GIF were refused with advice to save them as PNG, where
+    OCRmyPDF reads a BMP. Both are read; their pixels embedded as decoded, losslessly (a palette kept, 1-bit as G4),
+    the page sized by the BMP's resolution (a GIF states none: 300 dpi, said)."""
+    scan = _page(tmp_path) if dpi != 200 else Image.open(scan_page(tmp_path / "200.png", dpi=200)).convert("L")
+    if mode == "1":
+        scan = scan.point(lambda v: 255 if v > 128 else 0).convert("1")
+    elif mode == "P":
+        scan = scan.convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
+    path = tmp_path / f"bản quét.{fmt.lower()}"
+    scan.save(path, format=fmt, **({"dpi": (dpi, dpi)} if dpi else {}))
+    info = inspect_input(path)
+    assert (info.kind, info.media_type) == (fmt.lower(), f"image/{fmt.lower()}")
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    (page,) = result.pages
+    assert page.ocr and page.quality == "good", page
+    for line in LINES[:3]:
+        assert line in result.text, result.text
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        width_pt = float(pdf.pages[0].mediabox[2]) - float(pdf.pages[0].mediabox[0])
+        (shown,) = pdf.pages[0].get_images().values()
+        assert isinstance(shown, pikepdf.Stream)
+        kept = pikepdf.PdfImage(shown).as_pil_image()
+    assert width_pt == pytest.approx(scan.width / (dpi or 300) * 72, abs=0.05)
+    assert kept.mode == scan.mode and kept.tobytes() == scan.tobytes()  # the pixels as decoded
+    if mode == "1":
+        assert "/CCITTFaxDecode" in str(shown.Filter)
+    if mode == "P":
+        assert int(shown.BitsPerComponent) == 4 and shown.ColorSpace[0] == "/Indexed"
+
+
+def test_an_animated_gif_is_refused_as_no_scan(tmp_path: Path) -> None:
+    """A GIF of several frames is an animation, each frame drawn over the last: not pages. Refused, saying so."""
+    frames = [_page(tmp_path).convert("P"), Image.new("P", (1750, 1100), 0)]
+    path = tmp_path / "động.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=500)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(path)
+    assert caught.value.problem == Problem.UNSUPPORTED_TYPE
+    assert "an animated GIF of 2 frames" in caught.value.english()
+    assert "ảnh GIF động gồm 2 khung hình" in caught.value.vietnamese()
