@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pikepdf
 from PIL import Image
 
@@ -110,8 +111,8 @@ def sniff_kind(head: bytes) -> str | None:
         return "png"
     # BMP and GIF store pixels without loss, as PNG does: read as one (QA174 F4: refused, where OCRmyPDF reads a
     # BMP), their pixels embedded losslessly (``ocr.pipeline.image_to_pdf``)
-    if head[:2] == b"BM" and len(head) >= 18 and int.from_bytes(head[14:18], "little") in BMP_HEADER_SIZES:
-        return "bmp"
+    if head[:2] == b"BM" and (len(head) < 18 or int.from_bytes(head[14:18], "little") in BMP_HEADER_SIZES):
+        return "bmp"  # (one cut inside its header too: said to be cut short, not of an unknown type)
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return "gif"
     return None
@@ -135,6 +136,12 @@ OTHER_IMAGE_ADVICE: dict[str, tuple[str, str]] = {
         "a WebP image, as a web browser or a chat app saves one: save it as PNG or JPEG and submit that",
         "ảnh WebP, định dạng mà trình duyệt web hoặc ứng dụng nhắn tin lưu: hãy lưu lại dạng PNG hoặc JPEG rồi nộp lại",
     ),
+    # a bitmap's info header and pixels without the BMP file's own header (the clipboard's "packed DIB"): QA177 F7
+    "dib": (
+        "a DIB without the file header a BMP file begins with (as the clipboard holds an image): save it as PNG or "
+        "BMP and submit that",
+        "ảnh DIB thiếu phần đầu tệp của ảnh BMP (như ảnh trong bộ nhớ tạm): hãy lưu lại dạng PNG hoặc BMP rồi nộp lại",
+    ),
     "jpeg2000": (
         "a JPEG 2000 image: save it as TIFF or PNG and submit that",
         "ảnh JPEG 2000: hãy lưu lại dạng TIFF hoặc PNG rồi nộp lại",
@@ -154,7 +161,7 @@ HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"
 def other_image_kind(head: bytes) -> str | None:
     """An image type sohoa does not read, by its content (a key of ``OTHER_IMAGE_ADVICE``), None when it is none
     of them: HEIC/HEIF (an ISO-BMFF ``ftyp`` box of brand ``heic``, ``heix``, ``mif1``, ``msf1``…), AVIF (an
-    ``ftyp`` box naming ``avif``/``avis``), WebP (``RIFF…WEBP``), BigTIFF,
+    ``ftyp`` box naming ``avif``/``avis``), WebP (``RIFF…WEBP``), BigTIFF, a packed DIB (a bitmap's info header first),
     JPEG 2000 (a JP2 file or a bare codestream: named only by its first bytes until QA101)."""
     if head[4:8] == b"ftyp":
         box = int.from_bytes(head[:4], "big")
@@ -168,6 +175,13 @@ def other_image_kind(head: bytes) -> str | None:
         return "webp"
     if head[:4] in (b"II+\x00", b"MM\x00+"):
         return "bigtiff"
+    if (
+        len(head) >= 16
+        and int.from_bytes(head[:4], "little") in BMP_HEADER_SIZES - {12}
+        and head[12:14] == b"\x01\x00"  # one plane, as every bitmap has
+        and int.from_bytes(head[14:16], "little") in (1, 4, 8, 16, 24, 32)
+    ):
+        return "dib"
     if head[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n" or head[:4] == b"\xff\x4f\xff\x51":
         return "jpeg2000"  # a JP2 file's signature box, or a bare codestream's SOC and SIZ markers
     return None
@@ -1069,11 +1083,10 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
             if image.format == "GIF" and frames > 1:
                 # an animation, not pages: no scanner writes one, and its frames are drawn over each other
                 raise BadInputError(
-                    path,
-                    Problem.UNSUPPORTED_TYPE,
-                    f"an animated GIF of {frames} frames, not a scan: save the page as PNG and submit that",
-                    f"ảnh GIF động gồm {frames} khung hình, không phải ảnh quét: hãy lưu trang đó dạng PNG rồi nộp lại",
+                    path, Problem.ANIMATED_IMAGE, f"a GIF of {frames} frames", f"ảnh GIF gồm {frames} khung hình"
                 )
+            if image.format == "BMP" and (bmp_said := bmp_complaint(path)) is not None:
+                raise BadInputError(path, Problem.UNSUPPORTED_SAMPLES, *bmp_said)
 
             def turn_to(number: int, decode: bool = False) -> None:
                 """Go to page ``number`` (decoded, with ``decode``); a damaged page of a multi-page file is named,
@@ -1130,6 +1143,13 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                 raise BadInputError(path, Problem.UNSUPPORTED_SAMPLES, *coding)
             for number in range(1, frames + 1):
                 turn_to(number, decode=True)  # decode every page fully: catches truncated or garbled data
+                if (beyond := _colours_beyond_palette(image)) is not None:
+                    raise BadInputError(
+                        path,
+                        Problem.UNREADABLE_IMAGE,
+                        f"its pixels name colours beyond the {beyond} of its palette",
+                        f"điểm ảnh chỉ tới màu ngoài {beyond} màu của bảng màu",
+                    )
     except BadInputError:
         raise
     except Image.DecompressionBombError as exc:
@@ -1156,10 +1176,75 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
     return frames, small
 
 
+# A BMP's file header (14 bytes), then its info header: where its fields lie
+_BMP_PIXELS_AT, _BMP_WIDTH_AT, _BMP_HEIGHT_AT, _BMP_BITS_AT, _BMP_COMPRESSION_AT = 10, 18, 22, 28, 30
+_BMP_RLE = (1, 2)  # BI_RLE8, BI_RLE4
+_BMP_BITFIELDS = (3, 6)  # BI_BITFIELDS, BI_ALPHABITFIELDS: masks of red, green, blue (and alpha) follow at 54
+_BMP_MASKS_AT = 54
+
+
+def bmp_complaint(path: Path) -> tuple[str, str] | None:
+    """What makes a BMP file ``path`` one whose page Pillow would decode other than it shows (English, Vietnamese),
+    None for most: compressed rows stored top-down, which the format does not allow (QA177 F6: archived mirrored);
+    masks of its colours all empty (QA177: archived as a white page, its colours intact);
+    32 bits a pixel with no transparency said (BI_RGB) whose fourth byte varies, as transparency does (QA177 F2:
+    text on transparent paper archived as a black page — Pillow takes that byte for padding, a browser for
+    transparency)."""
+    with path.open("rb") as file:
+        head = file.read(_BMP_MASKS_AT + 12)
+        if len(head) < _BMP_COMPRESSION_AT + 4 or int.from_bytes(head[14:18], "little") < 40:
+            return None  # (an OS/2 BMP: neither compressed so nor of 32 bits)
+        height = int.from_bytes(head[_BMP_HEIGHT_AT : _BMP_HEIGHT_AT + 4], "little", signed=True)
+        bits = int.from_bytes(head[_BMP_BITS_AT : _BMP_BITS_AT + 2], "little")
+        compression = int.from_bytes(head[_BMP_COMPRESSION_AT : _BMP_COMPRESSION_AT + 4], "little")
+        if compression in _BMP_RLE and height < 0:
+            return (
+                "a compressed (RLE) BMP stored top-down, which the BMP format does not allow: its page would come "
+                "out mirrored",
+                "ảnh BMP nén (RLE) lưu từ trên xuống, điều định dạng BMP không cho phép: trang sẽ bị lật ngược",
+            )
+        if compression in _BMP_BITFIELDS and head[_BMP_MASKS_AT : _BMP_MASKS_AT + 12] == bytes(12):
+            return (
+                "a BMP whose masks of red, green and blue are all empty: its colours cannot be read",
+                "ảnh BMP có mặt nạ màu đỏ, lục, lam đều rỗng: không đọc được màu của ảnh",
+            )
+        if bits != 32 or compression != 0:
+            return None
+        width = int.from_bytes(head[_BMP_WIDTH_AT : _BMP_WIDTH_AT + 4], "little", signed=True)
+        file.seek(int.from_bytes(head[_BMP_PIXELS_AT : _BMP_PIXELS_AT + 4], "little"))
+        fourth = np.frombuffer(file.read(4 * abs(width) * abs(height)), dtype=np.uint8)[3::4]
+    if fourth.size == 0 or fourth.min() == fourth.max():
+        return None  # padding (0) or every pixel opaque (255): no transparency to lose
+    return (
+        "a 32-bit BMP whose fourth byte varies from pixel to pixel, as transparency does, though the file does not "
+        "say it holds transparency: its page may come out black",
+        "ảnh BMP 32 bit có byte thứ tư thay đổi theo từng điểm ảnh như độ trong suốt, dù tệp không ghi là có độ "
+        "trong suốt: trang có thể hiện ra màu đen",
+    )
+
+
+def _colours_beyond_palette(image: Image.Image) -> int | None:
+    """The number of colours in the palette of a BMP or GIF page (decoded) some of whose pixels name colours beyond
+    it, None when none does: what such a page shows is the decoder's guess, and its copy kept losslessly showed
+    other pixels than were read (QA177 F5: indices up to 255 in a palette of 16, written back 4 bits a pixel)."""
+    if image.format not in ("BMP", "GIF") or image.mode != "P":
+        return None
+    colours = len(image.getpalette() or []) // 3
+    return colours if colours and int(np.asarray(image).max()) >= colours else None
+
+
 def _unreadable_image(path: Path, exc: Exception) -> BadInputError:
     """The image file ``path`` refused as damaged, for Pillow's ``exc``: in its words, but a JPEG cut short, which
     it calls "image file is truncated (2 bytes not processed)" — so it did a file that lacked only its 2-byte end
-    marker (QA165 F6) — is said to be cut short."""
+    marker (QA165 F6) — is said to be cut short; a BMP of a layout it does not read, intact, is said to be
+    (QA177 F4: "damaged … copy it again")."""
+    if str(exc).startswith("Unsupported BMP"):
+        return BadInputError(
+            path,
+            Problem.UNSUPPORTED_SAMPLES,
+            f"a BMP of a layout sohoa does not read ({str(exc)[:100]})",
+            f"ảnh BMP có cách lưu điểm ảnh sohoa không đọc được ({str(exc)[:100]})",
+        )
     if "truncated" in str(exc) and _jpeg_without_its_end(path):
         return BadInputError(
             path,

@@ -1925,11 +1925,11 @@ def _plan_image_pages(
                     "%d dpi, so the PDF page's size may be wrong",
                     info.path.name,
                     f", trang / page {index + 1}" if frames > 1 else "",
-                    f"ảnh ghi độ phân giải không hợp lý ({round(stated, 1):g} dpi)"
+                    f"ảnh ghi độ phân giải không hợp lý ({_dpi_said(stated)} dpi)"
                     if stated is not None
                     else "ảnh không ghi độ phân giải",
                     dpi,
-                    f"an implausible resolution ({round(stated, 1):g} dpi)" if stated is not None else "no resolution",
+                    f"an implausible resolution ({_dpi_said(stated)} dpi)" if stated is not None else "no resolution",
                     dpi,
                 )
             if (pair := implausible_pixel_aspect(image)) is not None:
@@ -1953,6 +1953,12 @@ def _plan_image_pages(
             plan.dpi_assumed = assumed
             plan.scan_only = True
             yield plan
+
+
+def _dpi_said(stated: float) -> str:
+    """A resolution an image states, as said: to a tenth, or to two figures under one (QA177 F8: a BMP's 1 pixel a
+    metre, 0.0254 dpi, was "0 dpi")."""
+    return f"{round(stated, 1):g}" if stated >= 1 else f"{stated:.2g}"
 
 
 def _enlarged(page: Image.Image, dpi: int, read_dpi: int) -> Image.Image:
@@ -2134,6 +2140,21 @@ def _page_image(image: Image.Image) -> Image.Image:
     return flat
 
 
+def _bilevel_if_so(page: Image.Image) -> Image.Image:
+    """``page`` (a BMP's or GIF's, decoded) as 1 bit a pixel where its pixels are black and white alone, whatever its
+    palette or mode, else as it is: so coded G4, as a bilevel PNG or TIFF page is (QA177 F1: a black-and-white GIF,
+    whose palette has no 1-bit mode, or a 1-bit BMP whose palette lists white first, was Deflate, 1.45–2.3 times
+    the size)."""
+    if page.mode not in ("L", "P", "RGB"):
+        return page
+    colours = page.convert("RGB").getcolors(2)
+    if colours is None or not {colour for _, colour in colours} <= {(0, 0, 0), (255, 255, 255)}:
+        return page
+    bilevel = page.convert("L").convert("1", dither=Image.Dither.NONE)
+    bilevel.info.update({key: value for key, value in page.info.items() if key == "dpi"})
+    return bilevel
+
+
 def _embedded_page(image: Image.Image) -> Image.Image:
     """The current frame of ``image`` as its PDF page is to hold it when img2pdf cannot take the file's own frame:
     as ``_page_image`` makes it, but a 16-bit gray frame with nothing transparent keeps its 16 bits (Tesseract
@@ -2214,7 +2235,7 @@ def _lossless_copy(page: Image.Image) -> bytes:
 
 # Image formats whose pixels are embedded as decoded (``image_to_pdf``): img2pdf reads them through Pillow too, but
 # laid out by its own reading of their resolution, and a GIF's transparent entry left as it is
-DECODED_FORMATS = ("BMP", "DIB", "GIF")
+DECODED_FORMATS = ("BMP", "GIF")
 
 
 def image_to_pdf(info: InputInfo, target: Path) -> None:
@@ -2274,7 +2295,10 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
                         jpeg = None  # decoded, turned upright
                     else:
                         turns[number] = _EXIF_TURNS[orientation]  # (tiff_frame_jpeg gives only 3, 6 and 8 so)
-                copies.append(jpeg if jpeg is not None else _lossless_copy(_embedded_page(image)))
+                page = _embedded_page(image)
+                if image.format in DECODED_FORMATS:
+                    page = _bilevel_if_so(page)
+                copies.append(jpeg if jpeg is not None else _lossless_copy(page))
         elif isinstance(image, TiffImagePlugin.TiffImageFile):
             jpeg_pages = _tiff_jpeg_pages(image, pages, info.path)
             if all(jpeg is not None for jpeg in jpeg_pages):

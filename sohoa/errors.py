@@ -27,6 +27,7 @@ class Problem(StrEnum):
     UNSUPPORTED_TYPE = "unsupported_type"
     UNREADABLE_IMAGE = "unreadable_image"
     UNSUPPORTED_SAMPLES = "unsupported_samples"
+    ANIMATED_IMAGE = "animated_image"
     TOO_LARGE = "too_large"
     TOO_SMALL = "too_small"
     DAMAGED_PAGE_IMAGE = "damaged_page_image"
@@ -78,6 +79,10 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
     Problem.UNSUPPORTED_SAMPLES: (
         "Ảnh dùng kiểu điểm ảnh không được hỗ trợ.",
         "The image's pixel format is not supported.",
+    ),
+    Problem.ANIMATED_IMAGE: (
+        "Ảnh động (nhiều khung hình nối tiếp nhau), không phải ảnh quét.",
+        "An animated image (frames shown one after another), not a scan.",
     ),
     Problem.TOO_LARGE: (
         "Trang quá lớn (nghi ngờ ảnh bất thường), đã từ chối xử lý.",
@@ -145,6 +150,10 @@ PROBLEM_ACTION: dict[Problem, tuple[str, str]] = {
     Problem.UNSUPPORTED_SAMPLES: (
         "Hãy lưu lại ảnh dạng TIFF hoặc PNG 8 hay 16 bit, hoặc quét lại bản giấy.",
         "Save the image again as an 8- or 16-bit TIFF or PNG, or scan the paper again.",
+    ),
+    Problem.ANIMATED_IMAGE: (
+        "Hãy lưu khung hình chứa trang văn bản dạng PNG rồi nộp lại, hoặc quét bản giấy.",
+        "Save the frame that shows the page as PNG and submit that, or scan the paper.",
     ),
     Problem.TOO_LARGE: ("Hãy quét lại ở 200–300 dpi.", "Scan it again at 200–300 dpi."),
     Problem.TOO_SMALL: (

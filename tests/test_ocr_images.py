@@ -1154,11 +1154,14 @@ def test_a_jpeg_tiff_page_with_an_orientation_tag_leaves_its_other_pages_jpeg(tm
     assert all(abs(x1 - x0) < 3 and abs(y1 - y0) < 3 for (_, x0, y0), (_, x1, y1) in zip(*boxes, strict=True)), boxes
 
 
-@pytest.mark.parametrize(("fmt", "mode", "dpi"), [("BMP", "L", 200), ("BMP", "1", 300), ("GIF", "P", None)])
+@pytest.mark.parametrize(
+    ("fmt", "mode", "dpi"), [("BMP", "L", 200), ("BMP", "1", 300), ("GIF", "P", None), ("GIF", "1", None)]
+)
 def test_a_bmp_or_gif_scan_is_read_and_its_pixels_kept(tmp_path: Path, fmt: str, mode: str, dpi: int | None) -> None:
     """QA174 F4: a BMP (which states its resolution) and a GIF were refused with advice to save them as PNG, where
     OCRmyPDF reads a BMP. Both are read; their pixels embedded as decoded, losslessly (a palette kept, 1-bit as G4),
-    the page sized by the BMP's resolution (a GIF states none: 300 dpi, said)."""
+    the page sized by the BMP's resolution (a GIF states none: 300 dpi, said). A black-and-white GIF, which has no
+    1-bit mode (a palette of 256 greys, two used), is G4 too (QA177 F1: Deflate, 2.3 times the size)."""
     scan = _page(tmp_path) if dpi != 200 else Image.open(scan_page(tmp_path / "200.png", dpi=200)).convert("L")
     if mode == "1":
         scan = scan.point(lambda v: 255 if v > 128 else 0).convert("1")
@@ -1179,6 +1182,9 @@ def test_a_bmp_or_gif_scan_is_read_and_its_pixels_kept(tmp_path: Path, fmt: str,
         assert isinstance(shown, pikepdf.Stream)
         kept = pikepdf.PdfImage(shown).as_pil_image()
     assert width_pt == pytest.approx(scan.width / (dpi or 300) * 72, abs=0.05)
+    if fmt == "GIF" and mode == "1":
+        with Image.open(path) as stored:
+            assert stored.mode in ("L", "P")  # as a GIF holds it
     assert kept.mode == scan.mode and kept.tobytes() == scan.tobytes()  # the pixels as decoded
     if mode == "1":
         assert "/CCITTFaxDecode" in str(shown.Filter)
@@ -1193,6 +1199,81 @@ def test_an_animated_gif_is_refused_as_no_scan(tmp_path: Path) -> None:
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=500)
     with pytest.raises(BadInputError) as caught:
         inspect_input(path)
+    assert caught.value.problem == Problem.ANIMATED_IMAGE
+    english, vietnamese = caught.value.english(), caught.value.vietnamese()
+    assert "An animated image" in english and "(a GIF of 2 frames)" in english and "accepted" not in english
+    assert "Ảnh động" in vietnamese and "(ảnh GIF gồm 2 khung hình)" in vietnamese
+
+
+def _bmp(
+    width: int, height: int, bits: int, rows: bytes, *, compression: int = 0, extra: bytes = b"", colours: int = 0
+) -> bytes:
+    """A BMP file of a BITMAPINFOHEADER (``extra``: what follows it, masks or a palette of ``colours``, 0 for as
+    many as its bits can name) and pixel data ``rows``."""
+    info = (
+        (40).to_bytes(4, "little")
+        + width.to_bytes(4, "little", signed=True)
+        + height.to_bytes(4, "little", signed=True)
+        + (1).to_bytes(2, "little")
+        + bits.to_bytes(2, "little")
+        + compression.to_bytes(4, "little")
+        + len(rows).to_bytes(4, "little")
+        + (11811).to_bytes(4, "little") * 2  # 300 dpi
+        + colours.to_bytes(4, "little")
+        + bytes(4)
+    )
+    offset = 14 + len(info) + len(extra)
+    return (
+        b"BM"
+        + (offset + len(rows)).to_bytes(4, "little")
+        + bytes(4)
+        + offset.to_bytes(4, "little")
+        + info
+        + extra
+        + rows
+    )
+
+
+def test_a_bmp_that_would_show_other_than_it_decodes_is_refused_saying_why(tmp_path: Path) -> None:
+    """QA177 F2, F4–F7: a 32-bit BMP whose fourth byte varies as transparency does (text on transparent paper)
+    was archived as a black page; one of compressed rows stored top-down, mirrored; one whose colour masks are
+    empty, white; one whose pixels name colours beyond its palette, with other pixels than were read; a 2-bit BMP
+    was "damaged … scan the paper again"; a DIB without its file header "unsupported" by its first bytes."""
+    ink = np.asarray(_page(tmp_path).resize((600, 380)))
+    opaque = np.where(ink < 128, 255, 0).astype(np.uint8)  # the fourth byte: opaque where the text is
+    bgra = np.dstack([np.zeros_like(ink)] * 3 + [opaque])[::-1]  # black text, bottom row first
+    grey16 = b"".join(bytes((v, v, v, 0)) for v in range(0, 256, 17))
+    files = {
+        "transparency.bmp": _bmp(600, 380, 32, bgra.tobytes()),
+        "rle-top-down.bmp": _bmp(600, -380, 8, b"\x00\x01" * 10, compression=1, extra=grey16 * 16),
+        "empty-masks.bmp": _bmp(600, 380, 32, bgra.tobytes(), compression=3, extra=bytes(12)),
+        "beyond-palette.bmp": _bmp(600, 380, 8, np.full((380, 600), 200, np.uint8).tobytes(), extra=grey16, colours=16),
+        "2-bit.bmp": _bmp(600, 380, 2, bytes(152 * 380), extra=grey16[:16]),
+    }
+    said = {
+        "transparency.bmp": (Problem.UNSUPPORTED_SAMPLES, "fourth byte varies", "byte thứ tư thay đổi"),
+        "rle-top-down.bmp": (Problem.UNSUPPORTED_SAMPLES, "stored top-down", "lưu từ trên xuống"),
+        "empty-masks.bmp": (Problem.UNSUPPORTED_SAMPLES, "all empty", "đều rỗng"),
+        "beyond-palette.bmp": (Problem.UNREADABLE_IMAGE, "beyond the 16 of its palette", "ngoài 16 màu"),
+        "2-bit.bmp": (Problem.UNSUPPORTED_SAMPLES, "a BMP of a layout sohoa does not read", "ảnh BMP có cách lưu"),
+    }
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(BadInputError) as caught:
+            inspect_input(path)
+        problem, english, vietnamese = said[name]
+        assert caught.value.problem == problem, (name, caught.value.english())
+        assert english in caught.value.english() and vietnamese in caught.value.vietnamese(), caught.value.english()
+    # the same 32 bits with the fourth byte all 0 (padding) is read
+    (tmp_path / "padded.bmp").write_bytes(
+        _bmp(600, 380, 32, np.dstack([ink] * 3 + [np.zeros_like(ink)])[::-1].tobytes())
+    )
+    assert inspect_input(tmp_path / "padded.bmp").kind == "bmp"
+    # a packed DIB (its info header first), as the clipboard holds one: named, with what to do
+    dib = tmp_path / "clipboard.dib"
+    dib.write_bytes(_bmp(600, 380, 8, bytes(600 * 380), extra=grey16 * 16)[14:])
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(dib)
     assert caught.value.problem == Problem.UNSUPPORTED_TYPE
-    assert "an animated GIF of 2 frames" in caught.value.english()
-    assert "ảnh GIF động gồm 2 khung hình" in caught.value.vietnamese()
+    assert "a DIB without the file header" in caught.value.english() and "ảnh DIB" in caught.value.vietnamese()
