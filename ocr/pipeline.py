@@ -146,6 +146,7 @@ from ocr.tesseract import (
     read_page_job,
     reads_vietnamese,
     stacked,
+    surer_lines_kept,
 )
 from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
@@ -3115,6 +3116,7 @@ def _read_again(
         if evened is not None:
             second = _read_image(plan, evened, scratch, read, "evened")
             if _reads_more(second, first):
+                second = surer_lines_kept(first, second)
                 plan.evened = True
                 # its print weighed against the paper under it: the lit paper's brightest carried into the shadow
                 # made the shadow's edge ink; and on the page evened, the shadow's grain stretched is ink
@@ -3127,6 +3129,7 @@ def _read_again(
     second = _read_image(plan, darkened, scratch, read, "darkened")
     if not _reads_more(second, first):
         return first
+    second = surer_lines_kept(first, second)
     plan.darkened = True
     plan.unread_print = _unread_print(plan, second)
     return second

@@ -8,6 +8,7 @@ PDF renderer.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import itertools
@@ -500,6 +501,89 @@ def stacked(bands: list[tuple[int, PageReading]]) -> PageReading:
         corrections=corrections,
         language=last.language,
     )
+
+
+def surer_lines_kept(first: PageReading, again: PageReading) -> PageReading:
+    """``again``, the page read again another way (darkened, evened: the same image's pixels, so the same boxes),
+    with ``first``'s words put back where ``first`` read the same stretch of a line more surely. Along each line of
+    ``again``, its words and ``first``'s on that line fall into runs of overlapping boxes; a run both read is
+    ``first``'s where the mean confidence of its words there is as high as ``again``'s or higher. A page read again
+    for its grey paragraphs, darkened, had the show-through of its back darkened with them, and its black lines,
+    read right the first time, came back with marks in their gaps read as punctuation: `và.bản.chính` (three words
+    at 96–97 first, one at 43 again), `không:dân`, `øiao` (QA174 F3: 8 words wrong where the first reading had
+    none). What only ``again`` read (the print it was read again for) is ``again``'s, and what only ``first`` read
+    on a line of ``again`` is left out, as it was."""
+    kept: list[Word] = []
+    given_back: set[int] = set()  # first's words put back, by index
+    from_first: list[str] = []
+    from_again: list[str] = []
+    for key, grouped in itertools.groupby(again.words, key=lambda w: (w.block, w.paragraph, w.line)):
+        line = list(grouped)
+        left = min(w.left for w in line)
+        right = max(w.left + w.width for w in line)
+        top = min(w.top for w in line)
+        bottom = max(w.top + w.height for w in line)
+        # first's words on this line: each over one of its words, across and by half the height of the lower of
+        # the two (not over the line's box: a photo's line sloping 5° has a box as tall as two lines)
+        on_it = [
+            index
+            for index, w in enumerate(first.words)
+            if index not in given_back
+            and w.left < right
+            and left < w.left + w.width
+            and w.top < bottom
+            and top < w.top + w.height
+            and any(_over(w, ours) for ours in line)
+        ]
+        block, paragraph, number = key
+        index_of = {id(first.words[index]): index for index in on_it}
+        for theirs, ours in _overlapping_runs([first.words[index] for index in on_it], line):
+            if theirs and ours and _mean_confidence(theirs) >= _mean_confidence(ours):
+                kept += [dataclasses.replace(w, block=block, paragraph=paragraph, line=number) for w in theirs]
+                from_first += [w.text for w in theirs]
+                given_back.update(index_of[id(w)] for w in theirs)
+            else:
+                kept += ours
+                from_again += [w.text for w in ours]
+    if not given_back:
+        return again
+    corrections = _corrections_of(first.corrections, from_first) + _corrections_of(again.corrections, from_again)
+    return dataclasses.replace(again, words=kept, corrections=corrections)
+
+
+def _overlapping_runs(theirs: list[Word], ours: list[Word]) -> list[tuple[list[Word], list[Word]]]:
+    """The words of two readings of one line, ``theirs`` and ``ours``, in runs from left to right whose boxes
+    overlap across the line, each run as (its words of ``theirs``, its words of ``ours``), each in order."""
+    runs: list[tuple[list[Word], list[Word]]] = []
+    reach = -1
+    for w, mine in sorted([(w, False) for w in theirs] + [(w, True) for w in ours], key=lambda pair: pair[0].left):
+        if not runs or w.left >= reach:
+            runs.append(([], []))
+        runs[-1][1 if mine else 0].append(w)
+        reach = max(reach, w.left + w.width)
+    return runs
+
+
+def _over(one: Word, other: Word) -> bool:
+    """Whether ``one``'s box overlaps ``other``'s across, and down by half the height of the lower of the two."""
+    across = min(one.left + one.width, other.left + other.width) - max(one.left, other.left)
+    down = min(one.top + one.height, other.top + other.height) - max(one.top, other.top)
+    return across > 0 and down > 0.5 * min(one.height, other.height)
+
+
+def _mean_confidence(words: list[Word]) -> float:
+    return sum(w.confidence for w in words) / len(words)
+
+
+def _corrections_of(corrections: tuple[tuple[str, str], ...], texts: list[str]) -> tuple[tuple[str, str], ...]:
+    """Those of a reading's ``corrections`` (read, put right) whose word is among ``texts``, each word once."""
+    left = collections.Counter(texts)
+    kept = []
+    for pair in corrections:
+        if left[pair[1]] > 0:
+            left[pair[1]] -= 1
+            kept.append(pair)
+    return tuple(kept)
 
 
 _NOT_FOUND = (

@@ -41,7 +41,7 @@ from ocr.quality import (
     unread_print,
     words_quality,
 )
-from ocr.tesseract import PageReading, Word
+from ocr.tesseract import PageReading, Word, surer_lines_kept
 from tests.conftest import FIXTURES
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -218,6 +218,54 @@ def test_print_fainter_than_the_ink_test_is_read_again_darkened(tmp_path: Path) 
         ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "chịu trách nhiệm thi hành Quyết định này" in text
+
+
+def test_a_page_read_again_darkened_keeps_the_lines_its_first_reading_read_more_surely(tmp_path: Path) -> None:
+    """QA174 F3: a page whose grey paragraphs were left unread the first time is read again darkened, and the
+    show-through of its back, darkened with them, came back as punctuation in the gaps of its black lines, read
+    right the first time: `và.bản.chính`, `chuyển øiao`. Where the first reading read a stretch of a line more
+    surely it is kept; the grey paragraph is the second reading's."""
+    clean = np.asarray(Image.open(FIXTURES / "grey-paragraphs-show-through.png"), dtype=np.float32)
+    noisy = clean + np.random.default_rng(2).normal(0, 3, clean.shape)
+    scan = tmp_path / "đoạn xám.png"
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(scan, dpi=(300, 300))
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
+    (page,) = result.pages
+    assert page.darkened and page.quality == GOOD, page
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    for black in ("Giấy chứng nhận và bản chính văn bản xác nhận còn", "bị chuyển giao cho người khác do mua bán"):
+        assert black in text, text
+    assert "Việc giữ, sử dụng Giấy chứng nhận về tàu bay, tàu biển" in text  # grey: read darkened
+
+
+def test_a_run_of_a_line_read_again_less_surely_is_given_back_its_first_reading() -> None:
+    """``surer_lines_kept`` along one line: a run read as one word where the first reading read three, less
+    surely, is the first's; a word read more surely again is the second's; a line only the second read is its."""
+
+    def word(text: str, confidence: float, left: int, top: int = 100, line: int = 1) -> Word:
+        return Word(text, confidence, left, top, 20 * len(text), 40, 1, 1, line)
+
+    first = PageReading(
+        1000,
+        400,
+        [word("và", 96, 100), word("bản", 97, 160), word("chính", 97, 240), word("Giấy", 83, 360)],
+        corrections=(("chinh", "chính"),),
+    )
+    again = PageReading(
+        1000,
+        400,
+        [word("và.bản.chính", 43, 100), word("Giấy", 97, 360), word("xám", 90, 100, top=200, line=2)],
+        corrections=(("Giay", "Giấy"),),
+    )
+    kept = surer_lines_kept(first, again)
+    assert [(w.text, w.line) for w in kept.words] == [("và", 1), ("bản", 1), ("chính", 1), ("Giấy", 1), ("xám", 2)]
+    assert [w.confidence for w in kept.words] == [96, 97, 97, 97, 90]
+    assert kept.corrections == (("chinh", "chính"), ("Giay", "Giấy"))
+    assert surer_lines_kept(PageReading(1000, 400, []), again) is again  # nothing to give back
 
 
 def grainy_faint_page(*, text: bool = True) -> Image.Image:
