@@ -889,6 +889,8 @@ def _plan_pdf_pages(
             plan.text_layer_note = note
             plan.unreadable_layer = unreadable is not None
             plan.own_text_by_turn, plan.own_text_over_scan = own_text, over_scan
+            # kept beside what is read, as it is (QA176: a scan's NFD scrap was not said)
+            plan.decomposed_text = any(text.decomposed for text in own_text.values())
             plan.own_text_on_images = on_images
             plan.scan_only = not survey.may_have_text and not survey.draws_paths
             yield plan
@@ -1177,6 +1179,8 @@ class OwnText:
     # each word's middle, down the page as a share of it, with the slant of its glyphs undone: where its line lies,
     # which its box's middle, climbing along a line set askew, does not say (``with_own_text``)
     rows: tuple[float, ...] = ()
+    # its letters' marks are stored apart from them (NFD, ``_marks_apart``): said, as a kept page's are
+    decomposed: bool = False
 
 
 def _own_text_by_turn(page: pdfplumber.page.Page) -> dict[int, OwnText]:
@@ -1225,7 +1229,8 @@ def _own_text_by_turn(page: pdfplumber.page.Page) -> dict[int, OwnText]:
             boxes += [_share_turned(_share_unturned(box, stands), read) for box in own.boxes]
             words += [(text, _share_turned(_share_unturned(box, stands), read)) for text, box in own.words]
             rows += [row + 2 * group for row in own.rows]  # (each turn's lines apart from another's)
-        by_read_turn[read] = OwnText(tuple(boxes), tuple(words), tuple(rows))
+        decomposed = any(own.decomposed for own in upright.values())
+        by_read_turn[read] = OwnText(tuple(boxes), tuple(words), tuple(rows), decomposed)
     return by_read_turn
 
 
@@ -1275,15 +1280,17 @@ def _own_text(chars: list[dict[str, Any]], width: float, height: float) -> OwnTe
         left, right, bottom = float(char["x0"]) - margin, float(char["x1"]) + margin, float(char["bottom"]) + margin
         top = bottom - size - 2 * margin
         boxes.append((left / width, top / height, right / width, bottom / height))
-    words, rows = [], []
+    words, rows, decomposed = [], [], False
     for tilt, tilted in _by_tilt(chars).items():
         levelled = extract_words(_turned(tilted, tilt, width, height))
         for level, word in zip(levelled, _turned(levelled, -tilt, width, height), strict=True):
             box = (word["x0"] / width, word["top"] / height, word["x1"] / width, word["bottom"] / height)
             if box[0] < 1 and box[2] > 0 and box[1] < 1 and box[3] > 0:
-                words.append((unicodedata.normalize("NFC", str(word["text"])), box))
+                composed = unicodedata.normalize("NFC", str(word["text"]))
+                decomposed = decomposed or _marks_apart(str(word["text"]), composed)
+                words.append((composed, box))
                 rows.append((float(level["top"]) + float(level["bottom"])) / 2 / height)
-    return OwnText(tuple(boxes), tuple(words), tuple(rows))
+    return OwnText(tuple(boxes), tuple(words), tuple(rows), decomposed)
 
 
 # Glyphs set askew by less than this many degrees are words of level lines; more, and a stamp set 3° askew over a

@@ -187,6 +187,22 @@ def test_a_born_digital_layer_stored_decomposed_is_kept_and_said(tmp_path: Path)
     assert result.pages[1].too_small and "Đỗ Thị Thể" in result.text.split("\f")[1]
     (said,) = [notice for notice in result.notices if "NFD" in notice]
     assert said.startswith("tr. 1–2: "), said
+    # a scan keeping a scrap of its own text, stored so, beside what is read is said of too (QA176): the fixture's
+    # line "Họ, chữ đệm, tên: Đỗ Thị Thể", in its font, at the foot of a scanned page
+    scanned = tmp_path / "quét.pdf"
+    Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L").save(scanned, resolution=200)
+    with pikepdf.open(scanned) as pdf, pikepdf.open(FIXTURES / "hotich-nfd-born.pdf") as source:
+        shows = [ops[0][0] for ops in pikepdf.parse_content_stream(source.pages[0]) if str(ops[1]) == "Tj"]
+        line = shows[4]  # its fifth line
+        page = pdf.pages[0]
+        page.Resources.Font = pikepdf.Dictionary(F9=pdf.copy_foreign(source.pages[0].Resources.Font["/F2+0"]))
+        shown = pikepdf.unparse_content_stream([([line], pikepdf.Operator("Tj"))])
+        page.contents_add(pdf.make_stream(b"BT /F9 9.5 Tf 1 0 0 1 40 20 Tm " + shown + b" ET"))
+        pdf.save(tmp_path / "scrap.pdf")
+    result = ocr_document(tmp_path / "scrap.pdf", tmp_path / "scrap-out.pdf", workers=1)
+    assert result.pages[0].ocr and "Đỗ Thị Thể" in result.text and "hộ tịch trực tuyến" in result.text
+    (said,) = [notice for notice in result.notices if "NFD" in notice]
+    assert said.startswith("tr. 1: "), said
     # what else NFC changes is no mark stored apart: an ohm sign, a Kelvin sign (QA176 F1)
     from ocr.pipeline import _marks_apart
 
