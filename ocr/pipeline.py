@@ -131,6 +131,7 @@ from ocr.quality import (
     reads_as_vietnamese_unmarked,
     shadow_evened,
     tint_evened,
+    unread_lines,
     unread_print,
     vietnamese_word,
 )
@@ -147,6 +148,7 @@ from ocr.tesseract import (
     reads_vietnamese,
     stacked,
     surer_lines_kept,
+    word_over,
 )
 from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
@@ -2555,7 +2557,7 @@ def read_pages(
     ``ocr_document``).
     """
 
-    def read(plan: PagePlan, image_path: Path, suffix: str = "") -> PageReading:
+    def read(plan: PagePlan, image_path: Path, suffix: str = "", psm: int = 3) -> PageReading:
         page_language = plan.language or language
         if page_executor is not None:
             job = PageJob(
@@ -2567,6 +2569,7 @@ def read_pages(
                 source=str(source) if source else None,
                 tesseract_slots=tesseract_slots,
                 engine=tesseract_engine,
+                psm=psm,
             )
             reading: Future[PageReading] = page_executor.submit(read_page_job, job)
             return reading.result()
@@ -2579,7 +2582,13 @@ def read_pages(
                 tessdata_dir=tessdata_dir,
                 source=source,
                 engine=tesseract_engine,
+                psm=psm,
             )
+
+    def read_lines(plan: PagePlan, lines: list[Path]) -> list[PageReading]:
+        """Each image of ``lines`` (lines of the page) read as one line of text, at once."""
+        parts = [reads.submit(UNKNOWN_SIZE, read, plan, path, f"-{path.stem}", LINE_PSM) for path in lines]
+        return [part.result() for part in parts]
 
     def read_there(
         plan: PagePlan,
@@ -2649,6 +2658,8 @@ def read_pages(
             elif not plan.darkened and plan.unread_print is None and _low(reading) and not _paper_only(plan):
                 # its print not weighed — an ID card's pattern is taken for patterned paper —, and read badly
                 reading = _read_again(plan, reading, scratch, read_there, tint_only=True)
+            if not _paper_only(plan) and not plan.show_through:
+                reading = _lines_read_alone(plan, reading, scratch, read_lines)
             plan.doubtful_print = _doubtful_print(plan, reading)
             plan.depth = None
         if plan.other_way_image_path is not None:
@@ -3140,6 +3151,103 @@ def _read_again(
     plan.darkened = True
     plan.unread_print = _unread_print(plan, second)
     return second
+
+
+# A line of print the page's reading left out is read alone (``_lines_read_alone``) as one line of text (Tesseract's
+# --psm 7: its layout analysis, which left it out, dropped it again given the line alone), at most this many a page,
+# and its words kept where they are read with this mean confidence or more and read as text (``_plausible_text``)
+LINE_PSM = 7
+MAX_LINES_ALONE = 6
+LINE_ALONE_CONFIDENCE = 80.0
+
+
+def _lines_read_alone(
+    plan: PagePlan,
+    reading: PageReading,
+    scratch: Path,
+    read_lines: Callable[[PagePlan, list[Path]], list[PageReading]],
+) -> PageReading:
+    """``reading`` with the lines of print it left out (``ocr.quality.unread_lines``) read alone, each as one line of
+    text, and their words added where they read well (LINE_ALONE_CONFIDENCE, ``_plausible_text``), each line a block
+    of its own placed by its place on the page: Tesseract's layout analysis can leave out a whole line of print — a
+    form's "Người nộp: Võ Thị Ngọc Trâm" typed over a dotted leader on pink paper (QA174 F5: the applicant's name
+    not in the record, the page `good`; OCRmyPDF kept it). Show-through, a signature, a logo read alone read as junk,
+    and are left out as before."""
+    assert plan.depth is not None
+    lines = unread_lines(_ink(plan, PRINT_CONTRAST), _boxes(reading), plan.dpi, _least_print(plan))[:MAX_LINES_ALONE]
+    if not lines:
+        return reading
+    paths = []
+    with Image.open(_whole_image(plan)) as image:
+        for index, line in enumerate(lines, 1):
+            pad = (line.bottom - line.top) // 3
+            box = (max(0, line.left - pad), max(0, line.top - pad), line.right + pad, line.bottom + pad)
+            path = scratch / f"line-{plan.number:04d}-{index}{_pnm_suffix(image.mode)}"
+            image.crop(box).save(path)
+            paths.append((path, box))
+    try:
+        read = read_lines(plan, [path for path, _ in paths])
+    finally:
+        for path, _ in paths:
+            path.unlink(missing_ok=True)
+    found: list[Word] = []
+    corrections = list(reading.corrections)
+    for (_, (left, top, _right, _bottom)), alone in zip(paths, read, strict=True):
+        if (
+            (alone.confidence or 0) < LINE_ALONE_CONFIDENCE
+            or sum(ch.isalnum() for word in alone.words for ch in word.text) < 2  # (a rule read as "|")
+            or not _plausible_text(alone)
+        ):
+            continue
+        placed = [dataclasses.replace(word, left=word.left + left, top=word.top + top) for word in alone.words]
+        if any(word_over(new, old) for new in placed for old in reading.words):
+            continue  # (read already: a line the rows ran into)
+        found += placed
+        corrections += alone.corrections
+    if not found:
+        return reading
+    return dataclasses.replace(reading, words=_lines_put_in(reading.words, found), corrections=tuple(corrections))
+
+
+def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
+    """``words`` (a page's reading) with the words ``found`` on lines it left out put in, each line of them (words
+    side by side: a form's label and its entry, read apart) where it lies: before the first word below it that it
+    lies over, in that word's block — a line of its own there — or, with none below it, a block of its own at the
+    end (placed by ``blocks_in_reading_order``)."""
+    rows: list[list[Word]] = []
+    for word in sorted(found, key=lambda word: word.top + word.height / 2):
+        middle = word.top + word.height / 2
+        if rows and rows[-1][-1].top <= middle <= rows[-1][-1].top + rows[-1][-1].height:
+            rows[-1].append(word)
+        else:
+            rows.append([word])
+    result = list(words)
+    last_line = itertools.count(max((word.line for word in words), default=0) + 1)
+    last_block = max((word.block for word in words), default=0)
+    for row in rows:
+        left, right = min(w.left for w in row), max(w.left + w.width for w in row)
+        bottom = max(w.top + w.height for w in row)
+        below = next(
+            (
+                index
+                for index, word in enumerate(result)
+                if word.top + word.height / 2 > bottom and word.left < right and left < word.left + word.width
+            ),
+            None,
+        )
+        line = next(last_line)
+        if below is None:
+            last_block += 1
+            block, paragraph = last_block, 1
+        else:
+            block, paragraph = result[below].block, result[below].paragraph
+        put = [
+            dataclasses.replace(word, block=block, paragraph=paragraph, line=line)
+            for word in sorted(row, key=lambda word: word.left)
+        ]
+        at = len(result) if below is None else below
+        result[at:at] = put
+    return result
 
 
 def _unless_junk(band: PageBand, reading: PageReading) -> PageReading:

@@ -485,6 +485,57 @@ def unread_print(
     return None if rows is None else round(_share_uncovered(rows, covered), 3)
 
 
+# Lines of print no word read covers (``unread_lines``), to be read alone: looked for where more than this share of
+# a page's ink lies outside the words read (a line of 20 on a page is ~5 %); of this height (a line of 7–36 pt
+# print and its marks) and this length at least
+LINE_ALONE_OUTSIDE = 0.01
+LINE_ALONE_INCH = (0.06, 0.5)
+LINE_ALONE_LENGTH_INCH = 0.5
+
+
+@dataclass(frozen=True)
+class UnreadLine:
+    """A row of print no word read covers (``unread_lines``), in the pixels of the page image at ``dpi``."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+
+def unread_lines(
+    ink: np.ndarray, words: Iterable[tuple[int, int, int, int]], dpi: float, least: float = MIN_PRINT_INCH2
+) -> list[UnreadLine]:
+    """The rows of a page's print (``print_rows`` of its ``ink``) that ``words`` — (left, top, width, height) in
+    the pixels of the page image at ``dpi`` — cover less than half of, of a line's height (LINE_ALONE_INCH) and
+    length (LINE_ALONE_LENGTH_INCH), longest first, as boxes in that image's pixels: lines Tesseract's layout
+    analysis left out of the page, as it can a form's line over a dotted leader on tinted paper, read alone they
+    may read well (QA174 F5: "Người nộp: Võ Thị Ngọc Trâm", the applicant, not in the record, the page `good`).
+    None looked for where all but LINE_ALONE_OUTSIDE of the ink lies within the words read."""
+    from scipy import ndimage
+
+    covered = words_covered(ink.shape, words, dpi)
+    if (outside := _ink_outside(ink, covered)) is None or outside <= LINE_ALONE_OUTSIDE:
+        return []
+    rows = _weighed_rows(ink, least)
+    if rows is None:
+        return []
+    labels, _ = ndimage.label(rows)
+    size = _row_sizes(labels, rows)
+    uncovered = _mostly_uncovered(labels, rows, covered, size)
+    scale = dpi / UNREAD_DPI
+    lines = []
+    for label, (down, across) in enumerate(ndimage.find_objects(labels), start=1):
+        if down is None or not uncovered[label]:
+            continue
+        tall = (down.stop - down.start) / UNREAD_DPI
+        long = (across.stop - across.start) / UNREAD_DPI
+        if LINE_ALONE_INCH[0] <= tall <= LINE_ALONE_INCH[1] and long >= LINE_ALONE_LENGTH_INCH:
+            box = (across.start, down.start, across.stop, down.stop)
+            lines.append(UnreadLine(*(round(value * scale) for value in box)))
+    return sorted(lines, key=lambda line: line.left - line.right)
+
+
 def _ink_outside(ink: np.ndarray, covered: np.ndarray) -> float | None:
     """The share of a page's ``ink`` outside where words read lie (``covered``); None for a page without ink. Up to
     INK_OUTSIDE_WORDS, its rows are not looked for (~15 ms a page, 200 in a batch 3 s of CPU outside Tesseract)."""

@@ -533,7 +533,7 @@ def surer_lines_kept(first: PageReading, again: PageReading) -> PageReading:
             and left < w.left + w.width
             and w.top < bottom
             and top < w.top + w.height
-            and any(_over(w, ours) for ours in line)
+            and any(word_over(w, ours) for ours in line)
         ]
         block, paragraph, number = key
         index_of = {id(first.words[index]): index for index in on_it}
@@ -564,7 +564,7 @@ def _overlapping_runs(theirs: list[Word], ours: list[Word]) -> list[tuple[list[W
     return runs
 
 
-def _over(one: Word, other: Word) -> bool:
+def word_over(one: Word, other: Word) -> bool:
     """Whether ``one``'s box overlaps ``other``'s across, and down by half the height of the lower of the two."""
     across = min(one.left + one.width, other.left + other.width) - max(one.left, other.left)
     down = min(one.top + one.height, other.top + other.height) - max(one.top, other.top)
@@ -909,6 +909,7 @@ class PageJob:
     source: str | None  # the input file, named in errors
     tesseract_slots: int = 0  # the reading host's slot count (0: its number of cores)
     engine: str = "library"  # read_page's engine
+    psm: int = 3  # Tesseract's page segmentation mode: 3 a page, 7 a line read alone
 
 
 def read_page_job(job: PageJob) -> PageReading:
@@ -930,4 +931,5 @@ def read_page_job(job: PageJob) -> PageReading:
                 tessdata_dir=Path(job.tessdata_dir) if job.tessdata_dir else None,
                 source=Path(job.source) if job.source else None,
                 engine=job.engine,
+                psm=job.psm,
             )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from ocr.quality import (
     reads_as_show_through,
     shadow_evened,
     tint_evened,
+    unread_lines,
     unread_print,
     words_quality,
 )
@@ -125,6 +127,39 @@ def test_unread_print_is_the_share_no_word_covers() -> None:
     # a line or two is too little print to weigh; a page without ink has none
     assert unread_print(_ink_of(letter_page(faint=PAPER, dark_lines=2), 150), [], 150) is None
     assert unread_print(_ink_of(Image.new("L", (1240, 1754), PAPER), 150), [], 150) is None
+
+
+def test_unread_lines_are_the_rows_of_print_no_word_covers_longest_first() -> None:
+    ink = _ink_of(letter_page(), 150)
+    every_line = [(110, 140 + 50 * index, 1000, 40) for index in range(20)]
+    assert unread_lines(ink, every_line, 150) == []  # (all its ink within the words: its rows not looked for)
+    left_out = unread_lines(ink, every_line[:7] + every_line[8:], 150)  # the eighth line, "Nguyễn Văn Thưởng: …"
+    assert len(left_out) == 1, left_out
+    (line,) = left_out
+    assert 110 <= line.left <= 130 and line.right > 700 and 140 + 50 * 7 <= line.bottom <= 150 + 50 * 8
+    assert line.top >= 140 + 50 * 7 - 5  # (its own row: not the lines above and below, which words cover)
+    longest_first = unread_lines(ink, every_line[:5], 150)  # (a line's stretches far apart are rows of their own)
+    widths = [line.right - line.left for line in longest_first]
+    assert widths == sorted(widths, reverse=True)
+    assert len({(line.top + 25) // 50 for line in longest_first}) == 15  # the 15 lines no word covers
+    assert min(line.top for line in longest_first) >= 140 + 50 * 5 - 5
+
+
+def test_a_line_the_pages_layout_left_out_is_read_alone(tmp_path: Path) -> None:
+    """QA174 F5: on a pink form (a grey JPEG of part of it here), the applicant's line typed over a dotted leader,
+    "Người nộp: Võ Thị Ngọc Trâm", was left out of the page by Tesseract's layout analysis — nothing read there,
+    the record without the name — and its print left unread too little of the page's to be read again. Read alone
+    as one line it reads right, and is added."""
+    result = ocr_document(FIXTURES / "pink-form-dotted-lines.jpg", tmp_path / "out.pdf", workers=2)
+    assert "Người nộp" in result.text and "Võ Thị Ngọc Trâm" in result.text, result.text
+    assert result.text.index("Tên thủ tục") < result.text.index("Người nộp") < result.text.index("Số điện thoại")
+    layer = subprocess.run(  # (laid out: plain pdftotext parts the line at the wide gap a leader's dots leave)
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert re.search(r"Người nộp:\s+Võ Thị\s+Ngọc Trâm", layer), layer
 
 
 MONO = "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf"
