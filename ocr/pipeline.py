@@ -3168,8 +3168,8 @@ def _lines_read_alone(
     read_lines: Callable[[PagePlan, list[Path]], list[PageReading]],
 ) -> PageReading:
     """``reading`` with the lines of print it left out (``ocr.quality.unread_lines``) read alone, each as one line of
-    text, and their words added where they read well (LINE_ALONE_CONFIDENCE, ``_plausible_text``), each line a block
-    of its own placed by its place on the page: Tesseract's layout analysis can leave out a whole line of print — a
+    text, and their words added where they read well (LINE_ALONE_CONFIDENCE, ``_plausible_text``), each line put in
+    where it lies (``_lines_put_in``): Tesseract's layout analysis can leave out a whole line of print — a
     form's "Người nộp: Võ Thị Ngọc Trâm" typed over a dotted leader on pink paper (QA174 F5: the applicant's name
     not in the record, the page `good`; OCRmyPDF kept it). Show-through, a signature, a logo read alone read as junk,
     and are left out as before."""
