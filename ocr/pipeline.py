@@ -104,6 +104,7 @@ from ocr.quality import (
     SHADOW_UNREAD_THERE,
     TOO_SMALL,
     UNREAD_DPI,
+    UnreadLine,
     bare_syllables,
     blank_share,
     confidence_bar,
@@ -143,6 +144,8 @@ from ocr.tesseract import (
     PageReading,
     Word,
     check_language,
+    mean_confidence,
+    overlapping_runs,
     read_page,
     read_page_job,
     reads_vietnamese,
@@ -3168,20 +3171,25 @@ def _lines_read_alone(
     read_lines: Callable[[PagePlan, list[Path]], list[PageReading]],
 ) -> PageReading:
     """``reading`` with the lines of print it left out (``ocr.quality.unread_lines``) read alone, each as one line of
-    text, and their words added where they read well (LINE_ALONE_CONFIDENCE, ``_plausible_text``), each line put in
-    where it lies (``_lines_put_in``): Tesseract's layout analysis can leave out a whole line of print — a
-    form's "Người nộp: Võ Thị Ngọc Trâm" typed over a dotted leader on pink paper (QA174 F5: the applicant's name
-    not in the record, the page `good`; OCRmyPDF kept it). Show-through, a signature, a logo read alone read as junk,
-    and are left out as before."""
+    text, and their words put in where they read well (LINE_ALONE_CONFIDENCE, ``_plausible_text``, not a row of one
+    letter over and over) and where it lies (``_lines_put_in``): Tesseract's layout analysis can leave out a whole
+    line of print — a form's "Người nộp: Võ Thị Ngọc Trâm" typed over a dotted leader on pink paper (QA174 F5: the
+    applicant's name not in the record, the page `good`; OCRmyPDF kept it). Show-through, a signature, a logo read
+    alone read as junk, and are left out as before. Each line is read out to the print beside it on its row
+    (``_line_reach``): where it ended inside a word, the word's end was put in as a fragment beside its start read
+    before, `THANH H` by `NG` for `THANH HƯƠNG` (QA179 F2); where the line read alone and the page's reading both
+    read a stretch, the surer reading of it stays (``ocr.tesseract.overlapping_runs``)."""
     assert plan.depth is not None
-    lines = unread_lines(_ink(plan, PRINT_CONTRAST), _boxes(reading), plan.dpi, _least_print(plan))[:MAX_LINES_ALONE]
+    ink = _ink(plan, PRINT_CONTRAST)
+    lines = unread_lines(ink, _boxes(reading), plan.dpi, _least_print(plan))[:MAX_LINES_ALONE]
     if not lines:
         return reading
     paths = []
     with Image.open(_whole_image(plan)) as image:
         for index, line in enumerate(lines, 1):
+            left, right = _line_reach(ink, line, plan.dpi)
             pad = (line.bottom - line.top) // 3
-            box = (max(0, line.left - pad), max(0, line.top - pad), line.right + pad, line.bottom + pad)
+            box = (max(0, left - pad), max(0, line.top - pad), min(image.width, right + pad), line.bottom + pad)
             path = scratch / f"line-{plan.number:04d}-{index}{_pnm_suffix(image.mode)}"
             image.crop(box).save(path)
             paths.append((path, box))
@@ -3190,30 +3198,65 @@ def _lines_read_alone(
     finally:
         for path, _ in paths:
             path.unlink(missing_ok=True)
+    words = list(reading.words)
     found: list[Word] = []
     corrections = list(reading.corrections)
     for (_, (left, top, _right, _bottom)), alone in zip(paths, read, strict=True):
         if (
             (alone.confidence or 0) < LINE_ALONE_CONFIDENCE
             or sum(ch.isalnum() for word in alone.words for ch in word.text) < 2  # (a rule read as "|")
+            or all(len(set(word.text.casefold())) == 1 for word in alone.words)  # (a row of x's, of dashes)
             or not _plausible_text(alone)
         ):
             continue
         placed = [dataclasses.replace(word, left=word.left + left, top=word.top + top) for word in alone.words]
-        if any(word_over(new, old) for new in placed for old in reading.words):
-            continue  # (read already: a line the rows ran into)
-        found += placed
+        # (a line read out over another's words, longest first, leaves them to it)
+        placed = [new for new in placed if not any(word_over(new, old) for old in found)]
+        on_line = [word for word in words if any(word_over(word, new) for new in placed)]
+        for theirs, ours in overlapping_runs(on_line, placed):
+            if not ours or (theirs and mean_confidence(theirs) >= mean_confidence(ours)):
+                continue  # read before, as surely or more
+            words = [word for word in words if all(word is not old for old in theirs)]
+            found += ours
         corrections += alone.corrections
     if not found:
         return reading
-    return dataclasses.replace(reading, words=_lines_put_in(reading.words, found), corrections=tuple(corrections))
+    return dataclasses.replace(reading, words=_lines_put_in(words, found), corrections=tuple(corrections))
+
+
+# A line read alone (``_lines_read_alone``) is read out to the print beside it on its row: over gaps of this much at
+# most, and this much further at most each way
+LINE_GAP_INCH = 0.15
+LINE_REACH_INCH = 1.5
+
+
+def _line_reach(ink: np.ndarray, line: UnreadLine, dpi: int) -> tuple[int, int]:
+    """How far ``line`` (in the pixels of the page image at ``dpi``) reaches left and right along its row of ``ink``
+    (at UNREAD_DPI): to the ink beside it over gaps of LINE_GAP_INCH at most, LINE_REACH_INCH at most each way — the
+    ends of its first and last words, which words read before may cover."""
+    scale = UNREAD_DPI / dpi
+    top, bottom = int(line.top * scale), max(int(line.top * scale) + 1, round(line.bottom * scale))
+    columns = np.flatnonzero(ink[top:bottom].any(axis=0))
+    gap, reach = LINE_GAP_INCH * UNREAD_DPI, LINE_REACH_INCH * UNREAD_DPI
+    left = start = line.left * scale
+    for column in columns[columns < start][::-1]:
+        if left - column > gap or start - column > reach:
+            break
+        left = column
+    right = end = line.right * scale
+    for column in columns[columns > end]:
+        if column - right > gap or column - end > reach:
+            break
+        right = column + 1
+    return round(left / scale), round(right / scale)
 
 
 def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
-    """``words`` (a page's reading) with the words ``found`` on lines it left out put in, each line of them (words
-    side by side: a form's label and its entry, read apart) where it lies: before the first word below it that it
-    lies over, in that word's block — a line of its own there — or, with none below it, a block of its own at the
-    end (placed by ``blocks_in_reading_order``)."""
+    """``words`` (a page's reading) with the words ``found`` on lines it left out put in, each row of them (words
+    side by side: a form's label and its entry, read apart) where it lies: among the words of its line where the
+    reading kept some of them, by their places across; else as a line of its own before the line of the first word
+    below it that it lies over, in that word's block (QA179 F1: before that word itself, a centred heading below it
+    was cut in two) — or, with none below it, a block of its own at the end (placed by ``blocks_in_reading_order``)."""
     rows: list[list[Word]] = []
     for word in sorted(found, key=lambda word: word.top + word.height / 2):
         middle = word.top + word.height / 2
@@ -3224,9 +3267,25 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
     result = list(words)
     last_line = itertools.count(max((word.line for word in words), default=0) + 1)
     last_block = max((word.block for word in words), default=0)
-    for row in rows:
+    for row in sorted(rows, key=lambda row: row[0].top):
         left, right = min(w.left for w in row), max(w.left + w.width for w in row)
-        bottom = max(w.top + w.height for w in row)
+        top, bottom = min(w.top for w in row), max(w.top + w.height for w in row)
+        beside = [
+            index
+            for index, word in enumerate(result)
+            if min(bottom, word.top + word.height) - max(top, word.top) > 0.5 * min(bottom - top, word.height)
+            and word.left < right + (bottom - top) * 3
+            and left - (bottom - top) * 3 < word.left + word.width
+        ]
+        if beside:
+            kin = result[beside[0]]
+            for word in sorted(row, key=lambda word: word.left):
+                its_line = [index for index in beside if _same_line(result[index], kin)]
+                at = next((index for index in its_line if result[index].left > word.left), its_line[-1] + 1)
+                result.insert(at, dataclasses.replace(word, block=kin.block, paragraph=kin.paragraph, line=kin.line))
+                beside = [index + 1 if index >= at else index for index in beside] + [at]
+                beside.sort()
+            continue
         below = next(
             (
                 index
@@ -3238,16 +3297,22 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
         line = next(last_line)
         if below is None:
             last_block += 1
-            block, paragraph = last_block, 1
+            block, paragraph, at = last_block, 1, len(result)
         else:
             block, paragraph = result[below].block, result[below].paragraph
+            at = below
+            while at > 0 and _same_line(result[at - 1], result[below]):
+                at -= 1  # the first word of that line
         put = [
             dataclasses.replace(word, block=block, paragraph=paragraph, line=line)
             for word in sorted(row, key=lambda word: word.left)
         ]
-        at = len(result) if below is None else below
         result[at:at] = put
     return result
+
+
+def _same_line(one: Word, other: Word) -> bool:
+    return (one.block, one.paragraph, one.line) == (other.block, other.paragraph, other.line)
 
 
 def _unless_junk(band: PageBand, reading: PageReading) -> PageReading:

@@ -537,8 +537,8 @@ def surer_lines_kept(first: PageReading, again: PageReading) -> PageReading:
         ]
         block, paragraph, number = key
         index_of = {id(first.words[index]): index for index in on_it}
-        for theirs, ours in _overlapping_runs([first.words[index] for index in on_it], line):
-            if theirs and ours and _mean_confidence(theirs) >= _mean_confidence(ours):
+        for theirs, ours in overlapping_runs([first.words[index] for index in on_it], line):
+            if theirs and ours and mean_confidence(theirs) >= mean_confidence(ours):
                 kept += [dataclasses.replace(w, block=block, paragraph=paragraph, line=number) for w in theirs]
                 from_first += [w.text for w in theirs]
                 given_back.update(index_of[id(w)] for w in theirs)
@@ -551,7 +551,7 @@ def surer_lines_kept(first: PageReading, again: PageReading) -> PageReading:
     return dataclasses.replace(again, words=kept, corrections=corrections)
 
 
-def _overlapping_runs(theirs: list[Word], ours: list[Word]) -> list[tuple[list[Word], list[Word]]]:
+def overlapping_runs(theirs: list[Word], ours: list[Word]) -> list[tuple[list[Word], list[Word]]]:
     """The words of two readings of one line, ``theirs`` and ``ours``, in runs from left to right whose boxes
     overlap across the line, each run as (its words of ``theirs``, its words of ``ours``), each in order."""
     runs: list[tuple[list[Word], list[Word]]] = []
@@ -571,7 +571,7 @@ def word_over(one: Word, other: Word) -> bool:
     return across > 0 and down > 0.5 * min(one.height, other.height)
 
 
-def _mean_confidence(words: list[Word]) -> float:
+def mean_confidence(words: list[Word]) -> float:
     return sum(w.confidence for w in words) / len(words)
 
 

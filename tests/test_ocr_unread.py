@@ -162,6 +162,26 @@ def test_a_line_the_pages_layout_left_out_is_read_alone(tmp_path: Path) -> None:
     assert re.search(r"Người nộp:\s+Võ Thị\s+Ngọc Trâm", layer), layer
 
 
+def test_a_line_read_alone_goes_before_the_line_below_it_or_among_its_own_lines_words() -> None:
+    """``_lines_put_in``: a line found goes before the whole line below it — a centred heading below was cut in two
+    where it went before the heading's word under it (QA179 F1) — and the end of a line whose start was read goes
+    among that line's words, by their places across."""
+    from ocr.pipeline import _lines_put_in
+
+    def word(text: str, left: int, top: int, line: int, block: int = 1) -> Word:
+        return Word(text, 95.0, left, top, 20 * len(text), 40, block, 1, line)
+
+    page = [word("CHỨNG", 250, 500, 1), word("THỰC", 390, 500, 1), word("BẢN", 510, 500, 1)]
+    page = [word("Số:", 100, 300, 1, block=0), word("12", 180, 300, 1, block=0), *page]
+    found = [word("Họ", 400, 400, 0), word("và", 460, 400, 0), word("tên:", 520, 400, 0)]  # over "THỰC BẢN"
+    read = PageReading(1000, 800, _lines_put_in(page, found))
+    assert read.text().splitlines() == ["Số: 12", "", "Họ và tên:", "CHỨNG THỰC BẢN"]
+    # the end of a line whose start the page read: among its words
+    start = [word("Họ", 100, 400, 3, block=2), word("và", 160, 400, 3, block=2), *page]
+    read = PageReading(1000, 800, _lines_put_in(start, [word("tên:", 220, 400, 0), word("Hương", 320, 400, 0)]))
+    assert "Họ và tên: Hương" in read.text().splitlines(), read.text()
+
+
 MONO = "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf"
 
 
