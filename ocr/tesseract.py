@@ -503,52 +503,79 @@ def stacked(bands: list[tuple[int, PageReading]]) -> PageReading:
     )
 
 
+# A run of a line both readings read (``surer_lines_kept``) is given back to the first where its words there span this
+# share of the second's width at least — or the second's are read this unsurely (junk in a table's shaded cell)
+GIVEN_BACK_SPAN = 0.9
+GIVEN_BACK_UNSURE = 60.0
+
+
 def surer_lines_kept(first: PageReading, again: PageReading) -> PageReading:
     """``again``, the page read again another way (darkened, evened: the same image's pixels, so the same boxes),
-    with ``first``'s words put back where ``first`` read the same stretch of a line more surely. Along each line of
-    ``again``, its words and ``first``'s on that line fall into runs of overlapping boxes; a run both read is
-    ``first``'s where the mean confidence of its words there is as high as ``again``'s or higher. A page read again
-    for its grey paragraphs, darkened, had the show-through of its back darkened with them, and its black lines,
-    read right the first time, came back with marks in their gaps read as punctuation: `và.bản.chính` (three words
-    at 96–97 first, one at 43 again), `không:dân`, `øiao` (QA174 F3: 8 words wrong where the first reading had
-    none). What only ``again`` read (the print it was read again for) is ``again``'s, and what only ``first`` read
-    on a line of ``again`` is left out, as it was."""
+    with ``first``'s words put back where ``first`` read the same stretch of a line more surely. Each of ``first``'s
+    words belongs to the line of ``again`` whose words it lies on most nearly (``_line_of``); along each line, its
+    words and ``first``'s fall into runs of overlapping boxes, and a run both read is ``first``'s where the mean
+    confidence of its words there is higher than ``again``'s and they span the run (GIVEN_BACK_SPAN) — or
+    ``again``'s there are junk (GIVEN_BACK_UNSURE). A page read again for its grey paragraphs, darkened, had the
+    show-through of its back darkened with them, and its black lines, read right the first time, came back with
+    marks in their gaps read as punctuation: `và.bản.chính` (three words at 96–97 first, one at 43 again),
+    `không:dân`, `øiao` (QA174 F3: 8 words wrong where the first reading had none). A word the first reading read in
+    part — the lit half of a word across a shadow's edge, `ao` for `giao`, as sure as the whole (QA178 F1) — is not
+    given back, nor a word of the next line over which a tall junk "word" of ``again`` lies, nor one over a mark read
+    as a line of its own (QA178 F2: words twice, glued to others). What only ``again`` read (the print it was read
+    again for) is ``again``'s, and what only ``first`` read on a line of ``again`` is left out, as it was."""
+    lines = [
+        list(grouped) for _, grouped in itertools.groupby(again.words, key=lambda w: (w.block, w.paragraph, w.line))
+    ]
+    theirs_by_line: dict[int, list[Word]] = {}
+    for word in first.words:
+        if (on := _line_of(word, lines)) is not None:
+            theirs_by_line.setdefault(on, []).append(word)
     kept: list[Word] = []
-    given_back: set[int] = set()  # first's words put back, by index
     from_first: list[str] = []
     from_again: list[str] = []
-    for key, grouped in itertools.groupby(again.words, key=lambda w: (w.block, w.paragraph, w.line)):
-        line = list(grouped)
-        left = min(w.left for w in line)
-        right = max(w.left + w.width for w in line)
-        top = min(w.top for w in line)
-        bottom = max(w.top + w.height for w in line)
-        # first's words on this line: each over one of its words, across and by half the height of the lower of
-        # the two (not over the line's box: a photo's line sloping 5° has a box as tall as two lines)
-        on_it = [
-            index
-            for index, w in enumerate(first.words)
-            if index not in given_back
-            and w.left < right
-            and left < w.left + w.width
-            and w.top < bottom
-            and top < w.top + w.height
-            and any(word_over(w, ours) for ours in line)
-        ]
-        block, paragraph, number = key
-        index_of = {id(first.words[index]): index for index in on_it}
-        for theirs, ours in overlapping_runs([first.words[index] for index in on_it], line):
-            if theirs and ours and mean_confidence(theirs) >= mean_confidence(ours):
-                kept += [dataclasses.replace(w, block=block, paragraph=paragraph, line=number) for w in theirs]
+    for number, line in enumerate(lines):
+        key = line[0]
+        for theirs, ours in overlapping_runs(theirs_by_line.get(number, []), line):
+            if theirs and ours and _given_back(theirs, ours):
+                kept += [
+                    dataclasses.replace(w, block=key.block, paragraph=key.paragraph, line=key.line) for w in theirs
+                ]
                 from_first += [w.text for w in theirs]
-                given_back.update(index_of[id(w)] for w in theirs)
             else:
                 kept += ours
                 from_again += [w.text for w in ours]
-    if not given_back:
+    if not from_first:
         return again
     corrections = _corrections_of(first.corrections, from_first) + _corrections_of(again.corrections, from_again)
     return dataclasses.replace(again, words=kept, corrections=corrections)
+
+
+def _line_of(word: Word, lines: list[list[Word]]) -> int | None:
+    """The index of the line of ``lines`` (a reading's, each a list of its words) that ``word`` lies on most nearly:
+    of those with a word it lies over (``word_over``), the one whose word shares most of their two heights together
+    (a tall junk word over two lines shares little of its height with either), None when it lies over none."""
+    best, nearest = None, 0.0
+    for index, line in enumerate(lines):
+        for other in line:
+            if word_over(word, other):
+                shared = min(word.top + word.height, other.top + other.height) - max(word.top, other.top)
+                together = max(word.top + word.height, other.top + other.height) - min(word.top, other.top)
+                if shared / together > nearest:
+                    best, nearest = index, shared / together
+    return best
+
+
+def _given_back(theirs: list[Word], ours: list[Word]) -> bool:
+    """Whether a run of a line that both readings read is the first's, ``theirs``, rather than ``ours``: read more
+    surely, and spanning the run — or ours junk (``surer_lines_kept``)."""
+    if mean_confidence(theirs) <= mean_confidence(ours):
+        return False
+    return mean_confidence(ours) < GIVEN_BACK_UNSURE or _span(theirs) >= GIVEN_BACK_SPAN * _span(ours)
+
+
+def _span(words: list[Word]) -> int:
+    """How many pixels across ``words`` (of one line) reach, from the first's left to the last's right."""
+    return max(w.left + w.width for w in words) - min(w.left for w in words)
 
 
 def overlapping_runs(theirs: list[Word], ours: list[Word]) -> list[tuple[list[Word], list[Word]]]:

@@ -321,6 +321,17 @@ def test_a_run_of_a_line_read_again_less_surely_is_given_back_its_first_reading(
     assert [w.confidence for w in kept.words] == [96, 97, 97, 97, 90]
     assert kept.corrections == (("chinh", "chính"), ("Giay", "Giấy"))
     assert surer_lines_kept(PageReading(1000, 400, []), again) is again  # nothing to give back
+    # QA178 F1: the lit half of a word across a shadow's edge, read as surely as the whole word, is not given back
+    half = PageReading(1000, 400, [word("ao", 97, 140)])  # (over "giao"'s last two letters)
+    whole = PageReading(1000, 400, [word("giao", 96, 100)])
+    assert [w.text for w in surer_lines_kept(half, whole).words] == ["giao"]
+    # QA178 F2: a word belongs to the line it lies on most nearly — not to a tall junk "word" over two lines, nor to
+    # a mark read as a line of its own — and is given back there once
+    first = PageReading(1000, 400, [word("nghĩa", 96, 100, top=100), word("khác", 96, 100, top=140, line=2)])
+    junk = Word("Xiên", 0.0, 100, 95, 100, 90, 1, 1, 1)  # as tall as both lines
+    again = PageReading(1000, 400, [junk, word("khác", 90, 100, top=140, line=2)])
+    kept = surer_lines_kept(first, again)
+    assert [(w.text, w.line) for w in kept.words] == [("nghĩa", 1), ("khác", 2)], kept.words
 
 
 def grainy_faint_page(*, text: bool = True) -> Image.Image:
