@@ -1085,8 +1085,6 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                 raise BadInputError(
                     path, Problem.ANIMATED_IMAGE, f"a GIF of {frames} frames", f"ảnh GIF gồm {frames} khung hình"
                 )
-            if image.format == "BMP" and (bmp_said := bmp_complaint(path)) is not None:
-                raise BadInputError(path, Problem.UNSUPPORTED_SAMPLES, *bmp_said)
 
             def turn_to(number: int, decode: bool = False) -> None:
                 """Go to page ``number`` (decoded, with ``decode``); a damaged page of a multi-page file is named,
@@ -1125,6 +1123,8 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                     )
                 sizes.append(_too_small(image, number))
             small = _usable_or_refused(path, sizes, named=frames > 1)
+            if image.format == "BMP" and (bmp_said := bmp_complaint(path)) is not None:  # (once its size is allowed)
+                raise BadInputError(path, Problem.UNSUPPORTED_SAMPLES, *bmp_said)
             # fax-coded pages first: Pillow decodes a damaged one without an error, printing libtiff's English
             # warnings on the officer's screen for a tiled one (QA103)
             if image.format == "TIFF" and any(
@@ -1181,6 +1181,7 @@ _BMP_PIXELS_AT, _BMP_WIDTH_AT, _BMP_HEIGHT_AT, _BMP_BITS_AT, _BMP_COMPRESSION_AT
 _BMP_RLE = (1, 2)  # BI_RLE8, BI_RLE4
 _BMP_BITFIELDS = (3, 6)  # BI_BITFIELDS, BI_ALPHABITFIELDS: masks of red, green, blue (and alpha) follow at 54
 _BMP_MASKS_AT = 54
+_BMP_CHUNK = 1 << 24  # a 32-bit BMP's pixels are looked at 16 MB at a time
 
 
 def bmp_complaint(path: Path) -> tuple[str, str] | None:
@@ -1212,9 +1213,17 @@ def bmp_complaint(path: Path) -> tuple[str, str] | None:
             return None
         width = int.from_bytes(head[_BMP_WIDTH_AT : _BMP_WIDTH_AT + 4], "little", signed=True)
         file.seek(int.from_bytes(head[_BMP_PIXELS_AT : _BMP_PIXELS_AT + 4], "little"))
-        fourth = np.frombuffer(file.read(4 * abs(width) * abs(height)), dtype=np.uint8)[3::4]
-    if fourth.size == 0 or fourth.min() == fourth.max():
-        return None  # padding (0) or every pixel opaque (255): no transparency to lose
+        left, seen = 4 * abs(width) * abs(height), None
+        while left > 0 and (chunk := file.read(min(left, _BMP_CHUNK))):
+            left -= len(chunk)
+            fourth = np.frombuffer(chunk[: len(chunk) // 4 * 4], dtype=np.uint8)[3::4]
+            if fourth.size == 0:
+                continue
+            seen = seen if seen is not None else int(fourth[0])
+            if fourth.min() != seen or fourth.max() != seen:
+                break  # it varies
+        else:
+            return None  # padding (0) or every pixel opaque (255): no transparency to lose
     return (
         "a 32-bit BMP whose fourth byte varies from pixel to pixel, as transparency does, though the file does not "
         "say it holds transparency: its page may come out black",
