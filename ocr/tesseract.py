@@ -556,6 +556,8 @@ def _line_of(word: Word, lines: list[list[Word]]) -> int | None:
     (a tall junk word over two lines shares little of its height with either), None when it lies over none."""
     best, nearest = None, 0.0
     for index, line in enumerate(lines):
+        if min(w.top for w in line) >= word.top + word.height or max(w.top + w.height for w in line) <= word.top:
+            continue  # (a line above or below it: its words are not looked at one by one)
         for other in line:
             if word_over(word, other):
                 shared = min(word.top + word.height, other.top + other.height) - max(word.top, other.top)
