@@ -2160,8 +2160,10 @@ def _bilevel_if_so(page: Image.Image) -> Image.Image:
     the size)."""
     if page.mode not in ("L", "P", "RGB"):
         return page
-    colours = page.convert("RGB").getcolors(2)
-    if colours is None or not {colour for _, colour in colours} <= {(0, 0, 0), (255, 255, 255)}:
+    # (a grey page asked as it is: converted to RGB it was three copies of itself)
+    shades, black_and_white = (page, {0, 255}) if page.mode == "L" else (page.convert("RGB"), {(0, 0, 0), (255,) * 3})
+    colours = shades.getcolors(2)
+    if colours is None or not {colour for _, colour in colours} <= black_and_white:
         return page
     bilevel = page.convert("L").convert("1", dither=Image.Dither.NONE)
     bilevel.info.update({key: value for key, value in page.info.items() if key == "dpi"})
