@@ -199,7 +199,7 @@ def inspect_input(path: Path) -> InputInfo:
         problem = Problem.NOT_A_PDF if path.suffix.lower() == ".pdf" else Problem.UNSUPPORTED_TYPE
         known = other_image_kind(head)
         if known is not None:  # what it is and what to do, in both languages
-            raise BadInputError(path, problem, *OTHER_IMAGE_ADVICE[known])
+            raise BadInputError(path, problem, *OTHER_IMAGE_ADVICE[known], advised=True)
         raise BadInputError(path, problem, *_what_it_begins_with(head))
     if kind == "pdf":
         return InputInfo(path, kind, *_check_pdf(path, size))

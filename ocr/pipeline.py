@@ -144,6 +144,7 @@ from ocr.tesseract import (
     PageReading,
     Word,
     check_language,
+    corrections_of,
     mean_confidence,
     overlapping_runs,
     read_page,
@@ -3200,17 +3201,26 @@ def _lines_read_alone(
     finally:
         for path, _ in paths:
             path.unlink(missing_ok=True)
+    taken = [
+        (alone, (left, top))
+        for (_, (left, top, _right, _bottom)), alone in zip(paths, read, strict=True)
+        if (alone.confidence or 0) >= LINE_ALONE_CONFIDENCE
+        and sum(ch.isalnum() for word in alone.words for ch in word.text) >= 2  # (a rule read as "|")
+        and not all(len(set(word.text.casefold())) == 1 for word in alone.words)  # (a row of x's, of dashes)
+        and _plausible_text(alone)
+    ]
+    return _lines_taken(reading, taken)
+
+
+def _lines_taken(reading: PageReading, lines: list[tuple[PageReading, tuple[int, int]]]) -> PageReading:
+    """``reading`` with the words of ``lines`` (each a line read alone, and where its image lay on the page's, left
+    and top) put in (``_lines_put_in``) where the page's reading did not read them as surely
+    (``ocr.tesseract.overlapping_runs``), and the corrections of the words it then holds: of the page's words a
+    line replaced none, of a line's words not taken none (the list named words no longer in the text)."""
     words = list(reading.words)
     found: list[Word] = []
-    corrections = list(reading.corrections)
-    for (_, (left, top, _right, _bottom)), alone in zip(paths, read, strict=True):
-        if (
-            (alone.confidence or 0) < LINE_ALONE_CONFIDENCE
-            or sum(ch.isalnum() for word in alone.words for ch in word.text) < 2  # (a rule read as "|")
-            or all(len(set(word.text.casefold())) == 1 for word in alone.words)  # (a row of x's, of dashes)
-            or not _plausible_text(alone)
-        ):
-            continue
+    their_corrections: list[tuple[str, str]] = []
+    for alone, (left, top) in lines:
         placed = [dataclasses.replace(word, left=word.left + left, top=word.top + top) for word in alone.words]
         # (a line read out over another's words, longest first, leaves them to it)
         placed = [new for new in placed if not any(word_over(new, old) for old in found)]
@@ -3220,10 +3230,13 @@ def _lines_read_alone(
                 continue  # read before, as surely or more
             words = [word for word in words if all(word is not old for old in theirs)]
             found += ours
-        corrections += alone.corrections
+        their_corrections += alone.corrections
     if not found:
         return reading
-    return dataclasses.replace(reading, words=_lines_put_in(words, found), corrections=tuple(corrections))
+    corrections = corrections_of(reading.corrections, [word.text for word in words]) + corrections_of(
+        tuple(their_corrections), [word.text for word in found]
+    )
+    return dataclasses.replace(reading, words=_lines_put_in(words, found), corrections=corrections)
 
 
 # A line read alone (``_lines_read_alone``) is read out to the print beside it on its row: over gaps of this much at

@@ -546,7 +546,7 @@ def surer_lines_kept(first: PageReading, again: PageReading) -> PageReading:
                 from_again += [w.text for w in ours]
     if not from_first:
         return again
-    corrections = _corrections_of(first.corrections, from_first) + _corrections_of(again.corrections, from_again)
+    corrections = corrections_of(first.corrections, from_first) + corrections_of(again.corrections, from_again)
     return dataclasses.replace(again, words=kept, corrections=corrections)
 
 
@@ -604,7 +604,7 @@ def mean_confidence(words: list[Word]) -> float:
     return sum(w.confidence for w in words) / len(words)
 
 
-def _corrections_of(corrections: tuple[tuple[str, str], ...], texts: list[str]) -> tuple[tuple[str, str], ...]:
+def corrections_of(corrections: tuple[tuple[str, str], ...], texts: list[str]) -> tuple[tuple[str, str], ...]:
     """Those of a reading's ``corrections`` (read, put right) whose word is among ``texts``, each word once."""
     left = collections.Counter(texts)
     kept = []

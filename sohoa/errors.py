@@ -205,18 +205,23 @@ class InputChangedError(SohoaError):
 class BadInputError(SohoaError):
     """The input file cannot be processed; it belongs in quarantine with this reason."""
 
-    def __init__(self, path: Path | str, problem: Problem, detail: str = "", detail_vi: str = "") -> None:
+    def __init__(
+        self, path: Path | str, problem: Problem, detail: str = "", detail_vi: str = "", advised: bool = False
+    ) -> None:
         """``detail``: what exactly, in English (may quote a library); ``detail_vi``: the part an officer needs
-        (which page, what size) in Vietnamese, when there is one."""
+        (which page, what size) in Vietnamese, when there is one. ``advised``: the detail says what to do itself
+        (a WebP's "save it as PNG or JPEG"), so the problem's general action is not said after it (QA177: two
+        different things to do, "… as PNG or JPEG and submit that) Save the document as a PDF …")."""
         self.path = Path(path)
         self.problem = problem
         self.detail = detail
         self.detail_vi = detail_vi
+        self.advised = advised
         super().__init__(self.english())
 
-    def __reduce__(self) -> tuple[type[BadInputError], tuple[Path, Problem, str, str]]:
+    def __reduce__(self) -> tuple[type[BadInputError], tuple[Path, Problem, str, str, bool]]:
         # rebuilt from its fields, not from the message: it crosses processes (Dask workers, Prefect results)
-        return (BadInputError, (self.path, self.problem, self.detail, self.detail_vi))
+        return (BadInputError, (self.path, self.problem, self.detail, self.detail_vi, self.advised))
 
     def vietnamese(self, name: str | None = None, pages: Sequence[int] = ()) -> str:
         """The reason in Vietnamese. ``name``: the file as the officer knows it (default: its name); ``pages``: for
@@ -236,7 +241,7 @@ class BadInputError(SohoaError):
         )
 
     def _action(self, language: int) -> str:
-        action = PROBLEM_ACTION.get(self.problem)
+        action = None if self.advised else PROBLEM_ACTION.get(self.problem)
         return f" {action[language]}" if action else ""
 
 

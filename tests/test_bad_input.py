@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import logging
+import pickle
 import signal
 import socket
 import threading
@@ -268,6 +269,9 @@ def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> No
         assert what_en in english and do_en in english, english
         assert what_vi in vietnamese and do_vi in vietnamese, vietnamese
         assert "first bytes" not in english
+        # one thing to do (QA177: the general "Save the document as a PDF" followed its own advice)
+        assert "as a PDF" not in english and "dưới dạng PDF" not in vietnamese, english
+        assert pickle.loads(pickle.dumps(caught.value)).english() == english  # (it crosses processes)
     # an ISO-BMFF file that is no image (an MP4 video) is still said by its first bytes
     video = tmp_path / "video.jpg"
     video.write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 100)
