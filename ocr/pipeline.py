@@ -3165,6 +3165,7 @@ def _read_again(
 LINE_PSM = 7
 MAX_LINES_ALONE = 6
 LINE_ALONE_CONFIDENCE = 80.0
+LINE_END_UNSURE = 50.0
 
 
 def _lines_read_alone(
@@ -3203,13 +3204,25 @@ def _lines_read_alone(
             path.unlink(missing_ok=True)
     taken = [
         (alone, (left, top))
-        for (_, (left, top, _right, _bottom)), alone in zip(paths, read, strict=True)
+        for (_, (left, top, _right, _bottom)), alone in zip(
+            paths, (_unsure_ends_cut(alone) for alone in read), strict=True
+        )
         if (alone.confidence or 0) >= LINE_ALONE_CONFIDENCE
         and sum(ch.isalnum() for word in alone.words for ch in word.text) >= 2  # (a rule read as "|")
         and not all(len(set(word.text.casefold())) == 1 for word in alone.words)  # (a row of x's, of dashes)
         and _plausible_text(alone)
     ]
     return _lines_taken(reading, taken)
+
+
+def _unsure_ends_cut(alone: PageReading) -> PageReading:
+    """A line read alone without the words at its ends read with confidence under LINE_END_UNSURE."""
+    words = list(alone.words)
+    while words and words[0].confidence < LINE_END_UNSURE:
+        words.pop(0)
+    while words and words[-1].confidence < LINE_END_UNSURE:
+        words.pop()
+    return dataclasses.replace(alone, words=words) if len(words) < len(alone.words) else alone
 
 
 def _lines_taken(reading: PageReading, lines: list[tuple[PageReading, tuple[int, int]]]) -> PageReading:
@@ -3282,7 +3295,9 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
     result = list(words)
     last_line = itertools.count(max((word.line for word in words), default=0) + 1)
     last_block = max((word.block for word in words), default=0)
-    for row in sorted(rows, key=lambda row: row[0].top):
+    # (from the lowest up: a row then goes before the rows found below it, as it lies, not before the page's
+    # reading's next line below them all)
+    for row in sorted(rows, key=lambda row: row[0].top, reverse=True):
         left, right = min(w.left for w in row), max(w.left + w.width for w in row)
         top, bottom = min(w.top for w in row), max(w.top + w.height for w in row)
         beside = [
@@ -3301,14 +3316,15 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
                 beside = [index + 1 if index >= at else index for index in beside] + [at]
                 beside.sort()
             continue
-        below = next(
-            (
-                index
-                for index, word in enumerate(result)
-                if word.top + word.height / 2 > bottom and word.left < right and left < word.left + word.width
-            ),
-            None,
-        )
+        under = [
+            index
+            for index, word in enumerate(result)
+            if word.top + word.height / 2 > bottom and word.left < right and left < word.left + word.width
+        ]
+        # the first in reading order of the words of the nearest line under it (the nearest word itself could be
+        # a later column's whose line lies a little higher)
+        nearest = min((result[index].top for index in under), default=0)
+        below = next((index for index in under if result[index].top < nearest + (bottom - top)), None)
         line = next(last_line)
         if below is None:
             last_block += 1

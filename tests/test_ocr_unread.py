@@ -180,6 +180,15 @@ def test_a_line_read_alone_goes_before_the_line_below_it_or_among_its_own_lines_
     start = [word("Họ", 100, 400, 3, block=2), word("và", 160, 400, 3, block=2), *page]
     read = PageReading(1000, 800, _lines_put_in(start, [word("tên:", 220, 400, 0), word("Hương", 320, 400, 0)]))
     assert "Họ và tên: Hương" in read.text().splitlines(), read.text()
+    # rows found one under another go in their order, each before the nearest line under it: a card's lines, the
+    # page's reading keeping only a date at the right of the card's last line (QA179 c10: "Họ và tên" went before
+    # that date, the first word under it the page read, and so above the card's heading found above it)
+    card = [word("12/2030", 600, 560, 1, block=1), word("CHỨNG", 100, 900, 1, block=2)]
+    found = [word("CĂN", 100, 400, 0), word("Họ", 100, 480, 0), word("tên:", 180, 480, 0), word("Hương", 560, 480, 0)]
+    found += [word("Date", 100, 560, 0)]
+    read = PageReading(1000, 1000, _lines_put_in(card, found))
+    lines = read.text().splitlines()
+    assert lines.index("CĂN") < lines.index("Họ tên: Hương") < lines.index("Date") < lines.index("CHỨNG"), lines
 
 
 def test_a_line_read_alone_keeps_the_corrections_of_the_words_it_holds_and_no_others() -> None:
@@ -205,6 +214,27 @@ def test_a_line_read_alone_keeps_the_corrections_of_the_words_it_holds_and_no_ot
     assert read.corrections == (("hố", "hộ"), ("Sổ", "Số"))
     texts = read.text().split()
     assert all(put_right in texts for _, put_right in read.corrections)
+
+
+def test_a_line_read_alone_is_weighed_without_the_unsure_words_at_its_ends() -> None:
+    """QA179 c10: a card's "IDENTITY CARD - Date of expiry: 12/05/2030" read alone came with a mark at its start
+    (`_`, 33) and its end unsure (`€XpDITV:` 46, `12I05I2030` 8): its mean confidence, 65, left out the whole line,
+    and a mark read `n` (0) went in before "Họ và tên". The unsure ends are cut before the line is weighed."""
+    from ocr.pipeline import LINE_ALONE_CONFIDENCE, _unsure_ends_cut
+
+    def line(*words: tuple[str, float]) -> PageReading:
+        return PageReading(
+            900, 60, [Word(text, conf, 60 * i, 10, 50, 40, 1, 1, 1) for i, (text, conf) in enumerate(words)]
+        )
+
+    english = line(("_", 33), ("IDENTITY", 87), ("CARD", 92), ("-", 93), ("Date", 66), ("of", 97), ("€XpDITV:", 46))
+    english.words.append(Word("12I05I2030", 8, 500, 10, 200, 40, 1, 1, 1))
+    assert (english.confidence or 0) < LINE_ALONE_CONFIDENCE
+    cut = _unsure_ends_cut(english)
+    assert cut.text() == "IDENTITY CARD - Date of" and (cut.confidence or 0) >= LINE_ALONE_CONFIDENCE
+    assert _unsure_ends_cut(line(("n", 0), ("Họ", 97), ("tên:", 93))).text() == "Họ tên:"
+    assert _unsure_ends_cut(line(("Ngày", 97), ("7", 20), ("sinh:", 93))).text() == "Ngày 7 sinh:"  # (inside: kept)
+    assert not _unsure_ends_cut(line(("~~", 12), ("ll", 30))).words  # (a signature's strokes: nothing left)
 
 
 MONO = "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf"
