@@ -3188,31 +3188,76 @@ def _lines_read_alone(
     lines = unread_lines(ink, _boxes(reading), plan.dpi, _least_print(plan))[:MAX_LINES_ALONE]
     if not lines:
         return reading
-    paths = []
+    crops: list[tuple[Path, int]] = []  # each image read, and the index of the line it is of
+    boxes = []
     with Image.open(_whole_image(plan)) as image:
-        for index, line in enumerate(lines, 1):
+        for index, line in enumerate(lines):
             left, right = _line_reach(ink, line, plan.dpi)
             pad = (line.bottom - line.top) // 3
             box = (max(0, left - pad), max(0, line.top - pad), min(image.width, right + pad), line.bottom + pad)
-            path = scratch / f"line-{plan.number:04d}-{index}{_pnm_suffix(image.mode)}"
-            image.crop(box).save(path)
-            paths.append((path, box))
+            boxes.append(box)
+            crop = image.crop(box)
+            # (a line on uneven paper is read both as it is and evened: evened, a date on a card's pattern read
+            # `12I05/1990` where it was read right as it is)
+            evened = _paper_evened_along(crop)
+            for variant, each in enumerate((crop, evened) if evened is not crop else (crop,)):
+                path = scratch / f"line-{plan.number:04d}-{index + 1}-{variant}{_pnm_suffix(each.mode)}"
+                each.save(path)
+                crops.append((path, index))
     try:
-        read = read_lines(plan, [path for path, _ in paths])
+        read = read_lines(plan, [path for path, _ in crops])
     finally:
-        for path, _ in paths:
+        for path, _ in crops:
             path.unlink(missing_ok=True)
-    taken = [
-        (alone, (left, top))
-        for (_, (left, top, _right, _bottom)), alone in zip(
-            paths, (_unsure_ends_cut(alone) for alone in read), strict=True
-        )
-        if (alone.confidence or 0) >= LINE_ALONE_CONFIDENCE
-        and sum(ch.isalnum() for word in alone.words for ch in word.text) >= 2  # (a rule read as "|")
-        and not all(len(set(word.text.casefold())) == 1 for word in alone.words)  # (a row of x's, of dashes)
-        and _plausible_text(alone)
-    ]
+    best: dict[int, PageReading] = {}
+    for (_, index), alone in zip(crops, read, strict=True):
+        alone = _unsure_ends_cut(alone)
+        if _reads_as_a_line(alone) and _sureness(alone) > _sureness(best.get(index)):
+            best[index] = alone
+    taken = [(alone, (boxes[index][0], boxes[index][1])) for index, alone in sorted(best.items())]
     return _lines_taken(reading, taken)
+
+
+# A line read alone whose paper is this much darker somewhere along it than at its brightest is read with its paper
+# evened out (``_paper_evened_along``)
+LINE_PAPER_UNEVEN = 0.15
+
+
+def _paper_evened_along(crop: Image.Image) -> Image.Image:
+    """``crop`` (a line of print read alone, with paper above and below it) in grey with its paper evened out
+    along it — each column divided by its brightest, the paper there — where that paper is LINE_PAPER_UNEVEN darker
+    somewhere than at its brightest; else as it is. A line half on a grey card copied onto white paper, read
+    alone, came back with the half on white only: Tesseract's one threshold for the line took the card for ink
+    (QA179 c06: "Nơi thường trú: T" left out)."""
+    gray = np.asarray(crop if crop.mode == "L" else crop.convert("L"), dtype=np.float32)
+    if gray.size == 0:
+        return crop
+    paper = gray.max(axis=0)
+    # (a column all ink — a stroke down the whole crop — takes the paper of the columns about it)
+    reach = max(1, gray.shape[0] // 2)
+    paper = np.lib.stride_tricks.sliding_window_view(np.pad(paper, reach, mode="edge"), 2 * reach + 1).max(axis=1)
+    if paper.min() >= (1 - LINE_PAPER_UNEVEN) * paper.max():
+        return crop
+    evened = gray * (255 / np.maximum(paper, 1))
+    return Image.fromarray(np.clip(evened, 0, 255).astype(np.uint8), mode="L")
+
+
+def _reads_as_a_line(alone: PageReading) -> bool:
+    """Whether a line read alone (``_lines_read_alone``) reads well enough to be put in: LINE_ALONE_CONFIDENCE,
+    two letters or digits (a rule is read as "|"), not a row of one letter (a crossing-out's `XXXXXXXX`, dashes),
+    and as text (``_plausible_text``)."""
+    return (
+        (alone.confidence or 0) >= LINE_ALONE_CONFIDENCE
+        and sum(ch.isalnum() for word in alone.words for ch in word.text) >= 2
+        and not all(len(set(word.text.casefold())) == 1 for word in alone.words)
+        and _plausible_text(alone)
+    )
+
+
+def _sureness(alone: PageReading | None) -> float:
+    """How much of a line a reading of it read, and how surely: its words' confidences summed (of a line half on a
+    grey card, the reading of its paper evened read the whole line, the other the half on white)."""
+    return sum(word.confidence for word in alone.words) if alone else 0.0
 
 
 def _unsure_ends_cut(alone: PageReading) -> PageReading:
@@ -3285,13 +3330,16 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
     reading kept some of them, by their places across; else as a line of its own before the line of the first word
     below it that it lies over, in that word's block (QA179 F1: before that word itself, a centred heading below it
     was cut in two) — or, with none below it, a block of its own at the end (placed by ``blocks_in_reading_order``)."""
-    rows: list[list[Word]] = []
+    bands: list[list[Word]] = []
     for word in sorted(found, key=lambda word: word.top + word.height / 2):
         middle = word.top + word.height / 2
-        if rows and rows[-1][-1].top <= middle <= rows[-1][-1].top + rows[-1][-1].height:
-            rows[-1].append(word)
+        if bands and bands[-1][-1].top <= middle <= bands[-1][-1].top + bands[-1][-1].height:
+            bands[-1].append(word)
         else:
-            rows.append([word])
+            bands.append([word])
+    # (a row is cut where a column's gutter runs between its words: the same row left out in two columns was put
+    # in as one line, QA180 F2)
+    rows = [row for band in bands for row in _cut_at_gutters(sorted(band, key=lambda word: word.left), words)]
     result = list(words)
     last_line = itertools.count(max((word.line for word in words), default=0) + 1)
     last_block = max((word.block for word in words), default=0)
@@ -3306,6 +3354,8 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
             if min(bottom, word.top + word.height) - max(top, word.top) > 0.5 * min(bottom - top, word.height)
             and word.left < right + (bottom - top) * 3
             and left - (bottom - top) * 3 < word.left + word.width
+            # (not the next column's line: a line found was put in among it, QA180 F1)
+            and not _gutter_between(words, top, bottom, min(right, word.left + word.width), max(left, word.left))
         ]
         if beside:
             kin = result[beside[0]]
@@ -3340,6 +3390,60 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
         ]
         result[at:at] = put
     return result
+
+
+# A gap across a row of words found (``_lines_put_in``) this many of its heights wide or more may be a gutter between
+# columns: one where the page's words on the lines about it, GUTTER_LINES above and below, all end before it or
+# begin after it, GUTTER_SIDE_LINES lines of them on each side
+GUTTER_GAP = 0.5
+GUTTER_LINES = 4
+GUTTER_SIDE_LINES = 2
+
+
+def _gutter_between(words: list[Word], top: int, bottom: int, gap_left: int, gap_right: int) -> bool:
+    """Whether a column's gutter runs in the gap from ``gap_left`` to ``gap_right`` across a row from ``top`` to
+    ``bottom`` (in the page image's pixels), by the page's ``words`` about it: a stretch of the gap GUTTER_GAP of
+    the row's height wide or more that no word about it reaches into, with lines of words on both sides of it
+    (GUTTER_SIDE_LINES). (A stretch of it: the row found can end short of its column's edge, the last line of a
+    paragraph, and the lines about it reach on into the gap.)"""
+    height = bottom - top
+    least = GUTTER_GAP * height
+    if gap_right - gap_left < least:
+        return False
+    near = [
+        word
+        for word in words
+        if top - GUTTER_LINES * height <= word.top + word.height / 2 <= bottom + GUTTER_LINES * height
+    ]
+    start = gap_left
+    for word in sorted(near, key=lambda word: word.left):
+        if word.left + word.width <= start or word.left >= gap_right:
+            continue
+        if word.left - start >= least and _lines_both_sides(near, start, word.left):
+            return True
+        start = max(start, word.left + word.width)
+    return gap_right - start >= least and _lines_both_sides(near, start, gap_right)
+
+
+def _lines_both_sides(words: list[Word], left: int, right: int) -> bool:
+    """Whether GUTTER_SIDE_LINES lines of ``words`` or more lie left of ``left``, and as many right of ``right``."""
+    left_lines = {(w.block, w.paragraph, w.line) for w in words if w.left + w.width <= left}
+    right_lines = {(w.block, w.paragraph, w.line) for w in words if w.left >= right}
+    return len(left_lines) >= GUTTER_SIDE_LINES and len(right_lines) >= GUTTER_SIDE_LINES
+
+
+def _cut_at_gutters(row: list[Word], words: list[Word]) -> list[list[Word]]:
+    """``row`` (words found on one row, from left to right) cut where a gutter of the page's ``words`` runs between
+    two of them (``_gutter_between``)."""
+    top, bottom = min(w.top for w in row), max(w.top + w.height for w in row)
+    parts = [[row[0]]]
+    for word in row[1:]:
+        before = parts[-1][-1]
+        if _gutter_between(words, top, bottom, before.left + before.width, word.left):
+            parts.append([word])
+        else:
+            parts[-1].append(word)
+    return parts
 
 
 def _same_line(one: Word, other: Word) -> bool:

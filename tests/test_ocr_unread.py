@@ -237,6 +237,62 @@ def test_a_line_read_alone_is_weighed_without_the_unsure_words_at_its_ends() -> 
     assert not _unsure_ends_cut(line(("~~", 12), ("ll", 30))).words  # (a signature's strokes: nothing left)
 
 
+def test_a_line_read_alone_half_on_a_grey_card_is_read_with_its_paper_evened(tmp_path: Path) -> None:
+    """QA179 c06: a line half on a grey card copied onto white paper, read alone, came back with the half on white
+    only — Tesseract's one threshold for the line took the card for ink. Its paper evened along it, it reads whole;
+    a line on even paper is read as it is."""
+    from ocr.pipeline import _paper_evened_along
+    from ocr.tesseract import read_page
+
+    line = "Nơi thường trú: Tổ 5, phường Hoàng Liệt, quận Hoàng Mai"
+    image = Image.new("L", (1100, 70), 250)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 430, 69), fill=150)  # the card's grey, under "Nơi thường trú: Tổ 5,"
+    draw.text((20, 15), line, font=ImageFont.truetype(FONT, 38), fill=30)
+    image.save(tmp_path / "as-scanned.pgm")
+    evened = _paper_evened_along(image)
+    evened.save(tmp_path / "evened.pgm")
+    as_scanned = read_page(tmp_path / "as-scanned.pgm", tmp_path / "as-scanned", dpi=300, psm=7)
+    assert "Nơi thường trú" not in as_scanned.text()
+    assert read_page(tmp_path / "evened.pgm", tmp_path / "evened", dpi=300, psm=7).text() == line
+    even = Image.new("L", (1100, 70), 230)
+    ImageDraw.Draw(even).text((20, 15), line, font=ImageFont.truetype(FONT, 38), fill=30)
+    assert _paper_evened_along(even) is even
+
+
+def test_a_line_found_in_one_column_stays_in_its_column() -> None:
+    """QA180 F1, F2: on a page of two columns a gutter apart narrower than three line heights, a line found in one
+    column was put in among the other column's line of the same row; the same row found in both columns went in
+    as one line, even a gutter of an inch apart. A found row is cut at the gutter that runs between the page's
+    lines about it, and goes among its own column's words only."""
+    from ocr.pipeline import _lines_put_in
+
+    def column_line(texts: str, left: int, top: int, block: int, line: int) -> list[Word]:
+        return [Word(text, 95.0, left + 110 * i, top, 100, 40, block, 1, line) for i, text in enumerate(texts.split())]
+
+    # (the left column's 4th line left out, and the 6th line of both, the left one's short, ending a paragraph)
+    page = [
+        word
+        for line in (1, 2, 3, 5, 7)
+        for word in column_line(f"trái{line} a b c d e f", 100, 100 + 60 * line, 1, line)
+    ]
+    page += [
+        word
+        for line in (1, 2, 3, 4, 5, 7)
+        for word in column_line(f"phải{line} g h i j k l", 900, 100 + 60 * line, 2, line)
+    ]
+    found = column_line("TRÁI4 x y z w v u", 100, 340, 0, 0)  # (a gutter of 30 px from the right column's 4th line)
+    found += column_line("TRÁI6 m n", 100, 460, 0, 0) + column_line("PHẢI6 s t u v w z", 900, 460, 0, 0)
+    lines = PageReading(2000, 1000, _lines_put_in(page, found)).text().splitlines()
+    lines = [line for line in lines if line]
+    assert (
+        lines.index("trái3 a b c d e f") + 1 == lines.index("TRÁI4 x y z w v u") == lines.index("trái5 a b c d e f") - 1
+    )
+    assert lines.index("trái5 a b c d e f") + 1 == lines.index("TRÁI6 m n"), lines
+    assert lines.index("phải5 g h i j k l") + 1 == lines.index("PHẢI6 s t u v w z"), lines
+    assert all(line.startswith(("trái", "TRÁI")) for line in lines[:7]), lines  # (the left column first, whole)
+
+
 MONO = "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf"
 
 
