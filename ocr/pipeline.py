@@ -3185,14 +3185,23 @@ def _lines_read_alone(
     read a stretch, the surer reading of it stays (``ocr.tesseract.overlapping_runs``)."""
     assert plan.depth is not None
     ink = _ink(plan, PRINT_CONTRAST)
-    lines = unread_lines(ink, _boxes(reading), plan.dpi, _least_print(plan))[:MAX_LINES_ALONE]
-    if not lines:
+    # (the words read as junk over a line cover none of it: a leader's line read `C75618 sSÊ nh KT TU` at 0–30, and
+    # a short page's lines are looked for too: a list's item over a leader read `.. ca.`, the page `good`; QA180 F4,
+    # F5)
+    sure = (box for word, box in zip(reading.words, _boxes(reading), strict=True) if word.confidence >= LINE_END_UNSURE)
+    reaches: list[tuple[UnreadLine, int, int]] = []
+    for line in unread_lines(ink, sure, plan.dpi, FAINT_PAGE_PRINT_INCH2):
+        left, right = _line_reach(ink, line, plan.dpi)
+        # (two rows of one line, a gap wider than a word's apart, each read out over the other: read once, and
+        # the slot left to another line — a card's stamp was left out for its English line read twice)
+        if not any(_reaches_over(line, left, right, *other) for other in reaches):
+            reaches.append((line, left, right))
+    if not reaches:
         return reading
     crops: list[tuple[Path, int]] = []  # each image read, and the index of the line it is of
     boxes = []
     with Image.open(_whole_image(plan)) as image:
-        for index, line in enumerate(lines):
-            left, right = _line_reach(ink, line, plan.dpi)
+        for index, (line, left, right) in enumerate(reaches[:MAX_LINES_ALONE]):
             pad = (line.bottom - line.top) // 3
             box = (max(0, left - pad), max(0, line.top - pad), min(image.width, right + pad), line.bottom + pad)
             boxes.append(box)
@@ -3211,7 +3220,7 @@ def _lines_read_alone(
             path.unlink(missing_ok=True)
     best: dict[int, PageReading] = {}
     for (_, index), alone in zip(crops, read, strict=True):
-        alone = _unsure_ends_cut(alone)
+        alone = _leader_dots_cut(_unsure_ends_cut(alone))
         if _reads_as_a_line(alone) and _sureness(alone) > _sureness(best.get(index)):
             best[index] = alone
     taken = [(alone, (boxes[index][0], boxes[index][1])) for index, alone in sorted(best.items())]
@@ -3260,41 +3269,93 @@ def _sureness(alone: PageReading | None) -> float:
     return sum(word.confidence for word in alone.words) if alone else 0.0
 
 
+# The dots of a form's leader read at a word's end (two or more), or alone as a word (QA180 F6)
+LEADER_DOTS = re.compile(r"[.…_·]{2,}$|^[.…_·,]$")
+
+
+def _leader_dots_cut(alone: PageReading) -> PageReading:
+    """A line read alone without the dots of a leader read into it: `còn......`, `biểu.....`, `gian...` are
+    `còn`, `biểu`, `gian` (each word's box narrowed as its text is, the text layer's letters over the word's), a
+    `.` alone is no word (QA180 F6: the line is read alone out over the dotted leader it was typed on). A `v.v...`
+    ("and so on") is left as it is."""
+    words = []
+    for word in alone.words:
+        if word.text.casefold() == "v.v...":
+            words.append(word)
+            continue
+        text = LEADER_DOTS.sub("", word.text)
+        if text == word.text:
+            words.append(word)
+        elif text:
+            words.append(dataclasses.replace(word, text=text, width=max(1, word.width * len(text) // len(word.text))))
+    return dataclasses.replace(alone, words=words) if words != alone.words else alone
+
+
 def _unsure_ends_cut(alone: PageReading) -> PageReading:
-    """A line read alone without the words at its ends read with confidence under LINE_END_UNSURE."""
+    """A line read alone without the words at its ends read with confidence under LINE_END_UNSURE — or without
+    any word, where they are most of its words: a card's upside-down line read `IÊT ,ŠX nâY` at 78–90, then four
+    words under 35, is junk (QA179 c03)."""
     words = list(alone.words)
     while words and words[0].confidence < LINE_END_UNSURE:
         words.pop(0)
     while words and words[-1].confidence < LINE_END_UNSURE:
         words.pop()
-    return dataclasses.replace(alone, words=words) if len(words) < len(alone.words) else alone
+    if len(words) == len(alone.words):
+        return alone
+    return dataclasses.replace(alone, words=words if 2 * len(words) >= len(alone.words) else [])
 
 
 def _lines_taken(reading: PageReading, lines: list[tuple[PageReading, tuple[int, int]]]) -> PageReading:
     """``reading`` with the words of ``lines`` (each a line read alone, and where its image lay on the page's, left
-    and top) put in (``_lines_put_in``) where the page's reading did not read them as surely
-    (``ocr.tesseract.overlapping_runs``), and the corrections of the words it then holds: of the page's words a
-    line replaced none, of a line's words not taken none (the list named words no longer in the text)."""
+    and top) where the page's reading did not read them as surely (``ocr.tesseract.overlapping_runs``): in the
+    place of the words of the page's reading they were surer than, else put in where they lie (``_lines_put_in``);
+    and the corrections of the words it then holds: of the page's words a line replaced none, of a line's words
+    not taken none (the list named words no longer in the text)."""
     words = list(reading.words)
-    found: list[Word] = []
+    found: list[Word] = []  # (words read where the page's reading read none, to be put in by _lines_put_in)
+    put_in: list[Word] = []  # (words that took the place of the page's reading's)
     their_corrections: list[tuple[str, str]] = []
     for alone, (left, top) in lines:
         placed = [dataclasses.replace(word, left=word.left + left, top=word.top + top) for word in alone.words]
         # (a line read out over another's words, longest first, leaves them to it)
-        placed = [new for new in placed if not any(word_over(new, old) for old in found)]
+        placed = [new for new in placed if not any(word_over(new, old) for old in found + put_in)]
         on_line = [word for word in words if any(word_over(word, new) for new in placed)]
+        taken = False
         for theirs, ours in overlapping_runs(on_line, placed):
             if not ours or (theirs and mean_confidence(theirs) >= mean_confidence(ours)):
                 continue  # read before, as surely or more
+            taken = True
+            if not theirs:
+                found += ours
+                continue
+            # (in their place, on their line: a header's number line read as junk beside its date, the two a
+            # gutter apart, went in after the date's line when put in as found)
+            at = next(index for index, word in enumerate(words) if word is theirs[0])
+            key = theirs[0]
             words = [word for word in words if all(word is not old for old in theirs)]
-            found += ours
+            instead = [
+                dataclasses.replace(word, block=key.block, paragraph=key.paragraph, line=key.line) for word in ours
+            ]
+            words[at:at] = instead
+            put_in += instead
+        if taken:  # (and the junk read in its gaps goes: `thủ TU tục hành TỐ chính`, QA180 F5)
+            words = [word for word in words if not _junk_within(word, placed)]
         their_corrections += alone.corrections
-    if not found:
+    if not found and not put_in:
         return reading
-    corrections = corrections_of(reading.corrections, [word.text for word in words]) + corrections_of(
-        tuple(their_corrections), [word.text for word in found]
+    pages_own = [word.text for word in words if all(word is not new for new in put_in)]
+    corrections = corrections_of(reading.corrections, pages_own) + corrections_of(
+        tuple(their_corrections), [word.text for word in found + put_in]
     )
     return dataclasses.replace(reading, words=_lines_put_in(words, found), corrections=corrections)
+
+
+def _reaches_over(line: UnreadLine, left: int, right: int, other: UnreadLine, its_left: int, its_right: int) -> bool:
+    """Whether ``line``, read out from ``left`` to ``right``, lies within ``other`` read out from ``its_left`` to
+    ``its_right`` (``_line_reach``): on its row, four fifths of its reach within the other's."""
+    down = min(line.bottom, other.bottom) - max(line.top, other.top)
+    across = min(right, its_right) - max(left, its_left)
+    return down > 0.5 * min(line.bottom - line.top, other.bottom - other.top) and across >= 0.8 * (right - left)
 
 
 # A line read alone (``_lines_read_alone``) is read out to the print beside it on its row: over gaps of this much at
@@ -3322,6 +3383,17 @@ def _line_reach(ink: np.ndarray, line: UnreadLine, dpi: int) -> tuple[int, int]:
             break
         right = column + 1
     return round(left / scale), round(right / scale)
+
+
+def _junk_within(word: Word, line: list[Word]) -> bool:
+    """Whether ``word`` (of a page's reading) is junk (read with confidence under LINE_END_UNSURE) lying within
+    ``line`` (a line read alone, its words placed on the page): across between its ends, down on its row."""
+    if word.confidence >= LINE_END_UNSURE:
+        return False
+    left, right = min(w.left for w in line), max(w.left + w.width for w in line)
+    top, bottom = min(w.top for w in line), max(w.top + w.height for w in line)
+    down = min(bottom, word.top + word.height) - max(top, word.top)
+    return left <= word.left and word.left + word.width <= right and down > 0.5 * min(bottom - top, word.height)
 
 
 def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:

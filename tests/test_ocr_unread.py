@@ -235,6 +235,11 @@ def test_a_line_read_alone_is_weighed_without_the_unsure_words_at_its_ends() -> 
     assert _unsure_ends_cut(line(("n", 0), ("Họ", 97), ("tên:", 93))).text() == "Họ tên:"
     assert _unsure_ends_cut(line(("Ngày", 97), ("7", 20), ("sinh:", 93))).text() == "Ngày 7 sinh:"  # (inside: kept)
     assert not _unsure_ends_cut(line(("~~", 12), ("ll", 30))).words  # (a signature's strokes: nothing left)
+    # most of its words unsure: junk, whatever its first words (QA179 c03, an upside-down line)
+    upside_down = line(
+        ("IÊT", 78), (",ŠX", 90), ("nâY", 88), ("nôïÏIT", 14), (":bri", 27), ("pnó+rl†", 33), ("ioW", 12)
+    )
+    assert not _unsure_ends_cut(upside_down).words
 
 
 def test_a_line_read_alone_half_on_a_grey_card_is_read_with_its_paper_evened(tmp_path: Path) -> None:
@@ -291,6 +296,50 @@ def test_a_line_found_in_one_column_stays_in_its_column() -> None:
     assert lines.index("trái5 a b c d e f") + 1 == lines.index("TRÁI6 m n"), lines
     assert lines.index("phải5 g h i j k l") + 1 == lines.index("PHẢI6 s t u v w z"), lines
     assert all(line.startswith(("trái", "TRÁI")) for line in lines[:7]), lines  # (the left column first, whole)
+
+
+def test_a_line_read_alone_over_a_leader_is_put_in_without_its_dots() -> None:
+    """QA180 F6: a line read alone out over the dotted leader it was typed on came in as `còn......`, `biểu.....`,
+    and a `.` of the leader as a word of its own: a search for "còn" missed it."""
+    from ocr.pipeline import _leader_dots_cut
+
+    texts = ["Số", "tiền", "còn......", "biểu.....", "gian...", ".", "v.v...", "Hà", "Nội."]
+    read = PageReading(900, 60, [Word(text, 90.0, 100 * i, 10, 90, 40, 1, 1, 1) for i, text in enumerate(texts)])
+    cut = _leader_dots_cut(read)
+    assert cut.text() == "Số tiền còn biểu gian v.v... Hà Nội."
+    assert [w.width for w in cut.words if w.text == "còn"] == [90 * 3 // 9]  # (the box of the word as it is now)
+
+
+def test_a_line_read_alone_over_junk_replaces_the_junk_in_its_gaps_too() -> None:
+    """QA180 F5: a line over a dotted leader was read as junk by the page's reading (`C75618 sSÊ nh KT TU`, at
+    0–30), which covered it, so it was not read alone; now junk covers nothing, and the line read alone replaces
+    the junk over its words and in their gaps (`thủ TU tục hành TỐ chính` until then), not sure words beside it."""
+    from ocr.pipeline import _lines_taken
+
+    def word(text: str, left: int, confidence: float, width: int = 80) -> Word:
+        return Word(text, confidence, left, 400, width, 40, 1, 1, 1)
+
+    junk = [word("C75618", 100, 0.0), word("TU", 185, 7.0, 10), word("KT", 300, 6.0), word("TỐ", 285, 11.0, 10)]
+    page = PageReading(1000, 800, [*junk, word("Ghi", 420, 96.0), word("chú", 510, 96.0)])
+    alone = PageReading(500, 60, [word("Việc", 0, 96.0), word("giải", 100, 97.0), word("quyết", 200, 97.0)])
+    assert _lines_taken(page, [(alone, (100, 0))]).text() == "Việc giải quyết Ghi chú"
+
+
+def test_a_line_read_alone_surer_than_the_pages_reading_takes_its_place() -> None:
+    """A header's number line read as junk on one line with its date, the two columns of the header a gutter
+    apart: the number read alone takes the junk's place on that line (put in as a line found, it went after the
+    date's line)."""
+    from ocr.pipeline import _lines_taken
+
+    def words(texts: str, left: int, top: int, line: int, confidence: float = 95.0) -> list[Word]:
+        return [Word(t, confidence, left + 110 * i, top, 100, 40, 1, 1, line) for i, t in enumerate(texts.split())]
+
+    page = words("UBND XÃ", 100, 100, 1) + words("CỘNG HÒA", 900, 100, 1) + words("MỸ AN", 100, 160, 2)
+    page += words("Độc lập", 900, 160, 2) + words("90-125 QĐ-LBND", 100, 220, 3, 30.0)
+    page += words("Mỹ An, ngày", 900, 220, 3) + words("QUYẾT ĐỊNH", 400, 300, 4)
+    alone = PageReading(400, 60, words("Số: 125/QĐ-UBND", 0, 0, 1, 96.0))
+    read = _lines_taken(PageReading(2000, 1000, page), [(alone, (100, 220))])
+    assert "Số: 125/QĐ-UBND Mỹ An, ngày" in read.text().splitlines(), read.text()
 
 
 MONO = "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf"
