@@ -139,6 +139,7 @@ from ocr.quality import (
 from ocr.reads import UNKNOWN_SIZE, ReadQueue, ink_weight
 from ocr.slots import slot_count, tesseract_slot
 from ocr.tesseract import (
+    GIVEN_BACK_SPAN,
     MissingLanguageError,
     PageJob,
     PageReading,
@@ -153,6 +154,7 @@ from ocr.tesseract import (
     stacked,
     surer_lines_kept,
     word_over,
+    words_span,
 )
 from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
@@ -3320,26 +3322,34 @@ def _lines_taken(reading: PageReading, lines: list[tuple[PageReading, tuple[int,
         # (a line read out over another's words, longest first, leaves them to it)
         placed = [new for new in placed if not any(word_over(new, old) for old in found + put_in)]
         on_line = [word for word in words if any(word_over(word, new) for new in placed)]
-        taken = False
-        for theirs, ours in overlapping_runs(on_line, placed):
-            if not ours or (theirs and mean_confidence(theirs) >= mean_confidence(ours)):
-                continue  # read before, as surely or more
-            taken = True
-            if not theirs:
-                found += ours
-                continue
-            # (in their place, on their line: a header's number line read as junk beside its date, the two a
-            # gutter apart, went in after the date's line when put in as found)
-            at = next(index for index, word in enumerate(words) if word is theirs[0])
-            key = theirs[0]
+        runs = overlapping_runs(on_line, placed)
+        taken = [(theirs, ours) for theirs, ours in runs if ours and _surer_run(theirs, ours)]
+        # (a line the page's reading read all of, less surely, is read again in its place, on its line: a header's
+        # number line read as junk beside its date, the two a gutter apart, went in after the date's line when
+        # put in as found; a line it read a word of, a junk word of another line over it, is a line found — put in
+        # that word's place it went into that line whole)
+        in_place = all(theirs for theirs, ours in runs if ours)
+        for theirs, ours in taken:
+            if in_place:
+                at = next(index for index, word in enumerate(words) if word is theirs[0])
+                key = theirs[0]
+                instead = [
+                    dataclasses.replace(word, block=key.block, paragraph=key.paragraph, line=key.line) for word in ours
+                ]
             words = [word for word in words if all(word is not old for old in theirs)]
-            instead = [
-                dataclasses.replace(word, block=key.block, paragraph=key.paragraph, line=key.line) for word in ours
+            if in_place:
+                words[at:at] = instead
+                put_in += instead
+            else:
+                found += ours
+        if taken:  # (and the junk the page's reading read in its gaps goes: `thủ TU tục hành TỐ chính`, QA180 F5)
+            words = [
+                word
+                for word in words
+                if not _junk_within(word, placed)
+                or any(word is other for other in on_line)
+                or any(word is new for new in put_in)
             ]
-            words[at:at] = instead
-            put_in += instead
-        if taken:  # (and the junk read in its gaps goes: `thủ TU tục hành TỐ chính`, QA180 F5)
-            words = [word for word in words if not _junk_within(word, placed)]
         their_corrections += alone.corrections
     if not found and not put_in:
         return reading
@@ -3383,6 +3393,18 @@ def _line_reach(ink: np.ndarray, line: UnreadLine, dpi: int) -> tuple[int, int]:
             break
         right = column + 1
     return round(left / scale), round(right / scale)
+
+
+def _surer_run(theirs: list[Word], ours: list[Word]) -> bool:
+    """Whether a run of a line read alone, ``ours``, is to replace the words of the page's reading there, ``theirs``
+    (none: it is put in): read more surely, not as junk (LINE_END_UNSURE), and across the run — or theirs junk. A
+    line read out from inside a word read its end alone as a word, `scribed` (87) for `prescribed'` (73)."""
+    if not theirs:
+        return True
+    mine, others = mean_confidence(ours), mean_confidence(theirs)
+    if mine <= others or mine < LINE_END_UNSURE:
+        return False
+    return others < LINE_END_UNSURE or words_span(ours) >= GIVEN_BACK_SPAN * words_span(theirs)
 
 
 def _junk_within(word: Word, line: list[Word]) -> bool:

@@ -572,10 +572,10 @@ def _given_back(theirs: list[Word], ours: list[Word]) -> bool:
     surely, and spanning the run — or ours junk (``surer_lines_kept``)."""
     if mean_confidence(theirs) <= mean_confidence(ours):
         return False
-    return mean_confidence(ours) < GIVEN_BACK_UNSURE or _span(theirs) >= GIVEN_BACK_SPAN * _span(ours)
+    return mean_confidence(ours) < GIVEN_BACK_UNSURE or words_span(theirs) >= GIVEN_BACK_SPAN * words_span(ours)
 
 
-def _span(words: list[Word]) -> int:
+def words_span(words: list[Word]) -> int:
     """How many pixels across ``words`` (of one line) reach, from the first's left to the last's right."""
     return max(w.left + w.width for w in words) - min(w.left for w in words)
 
