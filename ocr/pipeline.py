@@ -28,6 +28,7 @@ import logging
 import math
 import os
 import re
+import statistics
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -3192,7 +3193,7 @@ def _lines_read_alone(
     # F5)
     sure = (box for word, box in zip(reading.words, _boxes(reading), strict=True) if word.confidence >= LINE_END_UNSURE)
     reaches: list[tuple[UnreadLine, int, int]] = []
-    for line in unread_lines(ink, sure, plan.dpi, FAINT_PAGE_PRINT_INCH2):
+    for line in unread_lines(ink, sure, plan.dpi, _least_print(plan), FAINT_PAGE_PRINT_INCH2):
         left, right = _line_reach(ink, line, plan.dpi)
         # (two rows of one line, a gap wider than a word's apart, each read out over the other: read once, and
         # the slot left to another line — a card's stamp was left out for its English line read twice)
@@ -3409,13 +3410,18 @@ def _surer_run(theirs: list[Word], ours: list[Word]) -> bool:
 
 def _junk_within(word: Word, line: list[Word]) -> bool:
     """Whether ``word`` (of a page's reading) is junk (read with confidence under LINE_END_UNSURE) lying within
-    ``line`` (a line read alone, its words placed on the page): across between its ends, down on its row."""
+    ``line`` (a line read alone, its words placed on the page): on its row, in a gap between two of its words no
+    wider than the line is high."""
     if word.confidence >= LINE_END_UNSURE:
         return False
-    left, right = min(w.left for w in line), max(w.left + w.width for w in line)
     top, bottom = min(w.top for w in line), max(w.top + w.height for w in line)
-    down = min(bottom, word.top + word.height) - max(top, word.top)
-    return left <= word.left and word.left + word.width <= right and down > 0.5 * min(bottom - top, word.height)
+    if min(bottom, word.top + word.height) - max(top, word.top) <= 0.5 * min(bottom - top, word.height):
+        return False
+    # (in a gap no wider than a line is high — where the line read alone read a word, as here `(phí, lệ phí,
+    # v.v.) được`'s `v.v.)`, the page's unsure reading of it stays: QA181 F5)
+    before = [w.left + w.width for w in line if w.left + w.width <= word.left + word.width / 2]
+    after = [w.left for w in line if w.left >= word.left + word.width / 2]
+    return bool(before and after) and min(after) - max(before) <= bottom - top
 
 
 def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
@@ -3442,10 +3448,14 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
     for row in sorted(rows, key=lambda row: row[0].top, reverse=True):
         left, right = min(w.left for w in row), max(w.left + w.width for w in row)
         top, bottom = min(w.top for w in row), max(w.top + w.height for w in row)
+        # (the row's middle: the boxes of words read alone can reach down over a leader under them, and over the
+        # line below where the lines are close, QA181 F3)
+        middle = statistics.median(word.top + word.height / 2 for word in row)
         beside = [
             index
             for index, word in enumerate(result)
-            if min(bottom, word.top + word.height) - max(top, word.top) > 0.5 * min(bottom - top, word.height)
+            if word.top <= middle <= word.top + word.height
+            and min(bottom, word.top + word.height) - max(top, word.top) > 0.5 * min(bottom - top, word.height)
             and word.left < right + (bottom - top) * 3
             and left - (bottom - top) * 3 < word.left + word.width
             # (not the next column's line: a line found was put in among it, QA180 F1)
@@ -3463,7 +3473,7 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
         under = [
             index
             for index, word in enumerate(result)
-            if word.top + word.height / 2 > bottom and word.left < right and left < word.left + word.width
+            if word.top > middle and word.left < right and left < word.left + word.width
         ]
         # the first in reading order of the words of the nearest line under it (the nearest word itself could be
         # a later column's whose line lies a little higher)
@@ -3478,6 +3488,11 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
             at = below
             while at > 0 and _same_line(result[at - 1], result[below]):
                 at -= 1  # the first word of that line
+            if all(word.block != block for word in result[:at]):
+                # (before a block's first line, a block of its own: in that block, its box stretched over the
+                # found line, a table's column of names was put after the rest, QA181 F2)
+                last_block += 1
+                block, paragraph = last_block, 1
         put = [
             dataclasses.replace(word, block=block, paragraph=paragraph, line=line)
             for word in sorted(row, key=lambda word: word.left)
@@ -3520,10 +3535,14 @@ def _gutter_between(words: list[Word], top: int, bottom: int, gap_left: int, gap
 
 
 def _lines_both_sides(words: list[Word], left: int, right: int) -> bool:
-    """Whether GUTTER_SIDE_LINES lines of ``words`` or more lie left of ``left``, and as many right of ``right``."""
+    """Whether GUTTER_SIDE_LINES lines of ``words`` or more lie left of ``left``, and as many right of ``right``,
+    none of them on both sides: a form's labels and their entries a tab apart are lines read across that gap, not
+    columns (QA181 F4: a label found went after its entry)."""
     left_lines = {(w.block, w.paragraph, w.line) for w in words if w.left + w.width <= left}
     right_lines = {(w.block, w.paragraph, w.line) for w in words if w.left >= right}
-    return len(left_lines) >= GUTTER_SIDE_LINES and len(right_lines) >= GUTTER_SIDE_LINES
+    return (
+        len(left_lines) >= GUTTER_SIDE_LINES and len(right_lines) >= GUTTER_SIDE_LINES and not left_lines & right_lines
+    )
 
 
 def _cut_at_gutters(row: list[Word], words: list[Word]) -> list[list[Word]]:

@@ -504,20 +504,27 @@ class UnreadLine:
 
 
 def unread_lines(
-    ink: np.ndarray, words: Iterable[tuple[int, int, int, int]], dpi: float, least: float = MIN_PRINT_INCH2
+    ink: np.ndarray,
+    words: Iterable[tuple[int, int, int, int]],
+    dpi: float,
+    least: float = MIN_PRINT_INCH2,
+    at_least: float | None = None,
 ) -> list[UnreadLine]:
     """The rows of a page's print (``print_rows`` of its ``ink``) that ``words`` — (left, top, width, height) in
     the pixels of the page image at ``dpi`` — cover less than half of, of a line's height (LINE_ALONE_INCH) and
     length (LINE_ALONE_LENGTH_INCH), longest first, as boxes in that image's pixels: lines Tesseract's layout
     analysis left out of the page, as it can a form's line over a dotted leader on tinted paper, read alone they
     may read well (QA174 F5: "Người nộp: Võ Thị Ngọc Trâm", the applicant, not in the record, the page `good`).
-    None looked for where all but LINE_ALONE_OUTSIDE of the ink lies within the words read."""
+    None looked for where all but LINE_ALONE_OUTSIDE of the ink lies within the words read. Rows are weighed
+    from ``least`` square inches of print (``_weighed_rows``), or, on a page with less, from ``at_least`` (a short
+    list's item over a leader went unread, QA180 F4; weighed from ``at_least`` on every page, a sparse form's rows
+    were taken at a finer gap and cut short, its lines read in pieces, QA181 F1)."""
     from scipy import ndimage
 
     covered = words_covered(ink.shape, words, dpi)
     if (outside := _ink_outside(ink, covered)) is None or outside <= LINE_ALONE_OUTSIDE:
         return []
-    rows = _weighed_rows(ink, least)
+    rows = _weighed_rows(ink, least, at_least)
     if rows is None:
         return []
     labels, _ = ndimage.label(rows)
@@ -545,16 +552,21 @@ def _ink_outside(ink: np.ndarray, covered: np.ndarray) -> float | None:
     return np.count_nonzero(ink & ~covered) / all_ink if all_ink else None
 
 
-def _weighed_rows(ink: np.ndarray, least: float) -> np.ndarray | None:
+def _weighed_rows(ink: np.ndarray, least: float, at_least: float | None = None) -> np.ndarray | None:
     """A page's ``print_rows`` — of letters MONOSPACE_GAP_INCH apart where those LETTER_GAP_INCH apart hold less
-    than ``least`` square inches —, or None when they hold less than that too: not weighed."""
+    than ``least`` square inches —, or None when they hold less than that too: not weighed; or, given ``at_least``,
+    the first that holds that much."""
     import numpy as np
 
+    fewer = None
     for gap in (LETTER_GAP_INCH, MONOSPACE_GAP_INCH, SPARSE_GAP_INCH):
         rows = print_rows(ink, gap)
-        if np.count_nonzero(rows) >= least * UNREAD_DPI**2:
+        held = np.count_nonzero(rows)
+        if held >= least * UNREAD_DPI**2:
             return rows
-    return None
+        if fewer is None and at_least is not None and held >= at_least * UNREAD_DPI**2:
+            fewer = rows
+    return fewer
 
 
 def _share_uncovered(rows: np.ndarray, covered: np.ndarray) -> float:

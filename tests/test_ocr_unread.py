@@ -143,6 +143,12 @@ def test_unread_lines_are_the_rows_of_print_no_word_covers_longest_first() -> No
     assert widths == sorted(widths, reverse=True)
     assert len({(line.top + 25) // 50 for line in longest_first}) == 15  # the 15 lines no word covers
     assert min(line.top for line in longest_first) >= 140 + 50 * 5 - 5
+    # a page too short to weigh (two lines): looked at only from ``at_least`` (QA180 F4: a short list's item over a
+    # leader, read `.. ca.`, went unseen)
+    short = _ink_of(letter_page().crop((0, 0, 1240, 250)), 150)
+    assert unread_lines(short, every_line[:1], 150) == []
+    (line,) = unread_lines(short, every_line[:1], 150, at_least=0.25)
+    assert line.top >= 190 - 5 and line.bottom <= 240 + 5, line
 
 
 def test_a_line_the_pages_layout_left_out_is_read_alone(tmp_path: Path) -> None:
@@ -175,7 +181,7 @@ def test_a_line_read_alone_goes_before_the_line_below_it_or_among_its_own_lines_
     page = [word("Số:", 100, 300, 1, block=0), word("12", 180, 300, 1, block=0), *page]
     found = [word("Họ", 400, 400, 0), word("và", 460, 400, 0), word("tên:", 520, 400, 0)]  # over "THỰC BẢN"
     read = PageReading(1000, 800, _lines_put_in(page, found))
-    assert read.text().splitlines() == ["Số: 12", "", "Họ và tên:", "CHỨNG THỰC BẢN"]
+    assert read.text().splitlines() == ["Số: 12", "", "Họ và tên:", "", "CHỨNG THỰC BẢN"]  # (a block of its own)
     # the end of a line whose start the page read: among its words
     start = [word("Họ", 100, 400, 3, block=2), word("và", 160, 400, 3, block=2), *page]
     read = PageReading(1000, 800, _lines_put_in(start, [word("tên:", 220, 400, 0), word("Hương", 320, 400, 0)]))
@@ -340,6 +346,44 @@ def test_a_line_read_alone_surer_than_the_pages_reading_takes_its_place() -> Non
     alone = PageReading(400, 60, words("Số: 125/QĐ-UBND", 0, 0, 1, 96.0))
     read = _lines_taken(PageReading(2000, 1000, page), [(alone, (100, 220))])
     assert "Số: 125/QĐ-UBND Mỹ An, ngày" in read.text().splitlines(), read.text()
+
+
+def test_a_line_found_on_a_form_or_close_lines_goes_beside_its_own_lines_words() -> None:
+    """QA181 F4: on a form whose labels and entries stand a tab apart (lines read across that gap), the gap was
+    taken for a column's gutter: a label found went after its entry. QA181 F3: with close lines, the boxes of a
+    line read alone reached over the line below, and it went in after that line's words."""
+    from ocr.pipeline import _lines_put_in
+
+    def words(texts: str, left: int, top: int, line: int, height: int = 40) -> list[Word]:
+        return [Word(t, 95.0, left + 110 * i, top, 100, height, 1, 1, line) for i, t in enumerate(texts.split())]
+
+    labels = ("Họ tên:", "Ngày sinh:", "Quê quán:", "Nơi ở:", "Số CCCD:")
+    form = [
+        word
+        for n, label in enumerate(labels)
+        for word in words(label, 100, 100 + 60 * n, n + 1) + words(f"giá trị{n}", 400, 100 + 60 * n, n + 1)
+    ]
+    page = [word for word in form if not (word.line == 3 and word.left < 400)]
+    lines = PageReading(2000, 1000, _lines_put_in(page, words("Quê quán:", 100, 220, 0))).text().splitlines()
+    assert "Quê quán: giá trị2" in lines, lines
+    # a line read alone, its boxes reaching down over the line below (a leader under it, close lines)
+    close = words("dòng một", 100, 100, 1) + words("dòng ba", 100, 190, 3)
+    found = words("dòng hai", 100, 140, 0, height=75)
+    lines = PageReading(2000, 1000, _lines_put_in(close, found)).text().splitlines()
+    assert [line for line in lines if line] == ["dòng một", "dòng hai", "dòng ba"], lines
+
+
+def test_junk_in_a_wide_gap_of_a_line_read_alone_stays() -> None:
+    """QA181 F5: a page's word read unsure (`v.v.)`, 45) in a gap of a line read alone where it read nothing went
+    with the junk in its word spaces."""
+    from ocr.pipeline import _lines_taken
+
+    def word(text: str, left: int, confidence: float = 95.0, width: int = 80) -> Word:
+        return Word(text, confidence, left, 400, width, 40, 1, 1, 1)
+
+    page = PageReading(1000, 800, [word("v.v.)", 300, 45.0), word("TU", 182, 20.0, 16)])  # (TU: a word space's)
+    alone = PageReading(600, 60, [word("phí,", 0), word("lệ", 100), word("phí,", 200), word("được", 420)])
+    assert _lines_taken(page, [(alone, (0, 0))]).text() == "phí, lệ phí, v.v.) được"
 
 
 MONO = "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf"
