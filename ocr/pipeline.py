@@ -3332,8 +3332,8 @@ def _lines_taken(reading: PageReading, lines: list[tuple[PageReading, tuple[int,
         in_place = all(theirs for theirs, ours in runs if ours)
         for theirs, ours in taken:
             if in_place:
-                at = next(index for index, word in enumerate(words) if word is theirs[0])
-                key = theirs[0]
+                at = min(index for index, word in enumerate(words) if any(word is old for old in theirs))
+                key = words[at]
                 instead = [
                     dataclasses.replace(word, block=key.block, paragraph=key.paragraph, line=key.line) for word in ours
                 ]
@@ -3426,10 +3426,12 @@ def _junk_within(word: Word, line: list[Word]) -> bool:
 
 def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
     """``words`` (a page's reading) with the words ``found`` on lines it left out put in, each row of them (words
-    side by side: a form's label and its entry, read apart) where it lies: among the words of its line where the
-    reading kept some of them, by their places across; else as a line of its own before the line of the first word
-    below it that it lies over, in that word's block (QA179 F1: before that word itself, a centred heading below it
-    was cut in two) — or, with none below it, a block of its own at the end (placed by ``blocks_in_reading_order``)."""
+    side by side: a form's label and its entry, read apart; cut where a column's gutter runs between them,
+    ``_gutter_between``) where it lies, by its middle: among the words of its line where the reading kept some of
+    them in its column, by their places across; else as a line of its own before the nearest line below it that it
+    lies over, in that line's block (QA179 F1: before the word below itself, a centred heading below it was cut in
+    two) — a block of its own before a block's first line —, or, with none below it, a block of its own at the end
+    (placed by ``blocks_in_reading_order``)."""
     bands: list[list[Word]] = []
     for word in sorted(found, key=lambda word: word.top + word.height / 2):
         middle = word.top + word.height / 2
