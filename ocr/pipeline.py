@@ -3430,8 +3430,9 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
     ``_gutter_between``) where it lies, by its middle: among the words of its line where the reading kept some of
     them in its column, by their places across; else as a line of its own before the nearest line below it that it
     lies over, in that line's block (QA179 F1: before the word below itself, a centred heading below it was cut in
-    two) — a block of its own before a block's first line —, or, with none below it, a block of its own at the end
-    (placed by ``blocks_in_reading_order``)."""
+    two; a block of its own before a block's first line broke a table's column into blocks, which were then no
+    table: `tables_in_rows`), or, with none below it, a block of its own at the end (placed by
+    ``blocks_in_reading_order``)."""
     bands: list[list[Word]] = []
     for word in sorted(found, key=lambda word: word.top + word.height / 2):
         middle = word.top + word.height / 2
@@ -3490,11 +3491,6 @@ def _lines_put_in(words: list[Word], found: list[Word]) -> list[Word]:
             at = below
             while at > 0 and _same_line(result[at - 1], result[below]):
                 at -= 1  # the first word of that line
-            if all(word.block != block for word in result[:at]):
-                # (before a block's first line, a block of its own: in that block, its box stretched over the
-                # found line, a table's column of names was put after the rest, QA181 F2)
-                last_block += 1
-                block, paragraph = last_block, 1
         put = [
             dataclasses.replace(word, block=block, paragraph=paragraph, line=line)
             for word in sorted(row, key=lambda word: word.left)

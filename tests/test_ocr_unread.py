@@ -181,7 +181,7 @@ def test_a_line_read_alone_goes_before_the_line_below_it_or_among_its_own_lines_
     page = [word("Số:", 100, 300, 1, block=0), word("12", 180, 300, 1, block=0), *page]
     found = [word("Họ", 400, 400, 0), word("và", 460, 400, 0), word("tên:", 520, 400, 0)]  # over "THỰC BẢN"
     read = PageReading(1000, 800, _lines_put_in(page, found))
-    assert read.text().splitlines() == ["Số: 12", "", "Họ và tên:", "", "CHỨNG THỰC BẢN"]  # (a block of its own)
+    assert read.text().splitlines() == ["Số: 12", "", "Họ và tên:", "CHỨNG THỰC BẢN"]
     # the end of a line whose start the page read: among its words
     start = [word("Họ", 100, 400, 3, block=2), word("và", 160, 400, 3, block=2), *page]
     read = PageReading(1000, 800, _lines_put_in(start, [word("tên:", 220, 400, 0), word("Hương", 320, 400, 0)]))
