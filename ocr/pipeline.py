@@ -3191,7 +3191,7 @@ def _lines_read_alone(
     # (the words read as junk over a line cover none of it: a leader's line read `C75618 sSÊ nh KT TU` at 0–30, and
     # a short page's lines are looked for too: a list's item over a leader read `.. ca.`, the page `good`; QA180 F4,
     # F5)
-    sure = (box for word, box in zip(reading.words, _boxes(reading), strict=True) if word.confidence >= LINE_END_UNSURE)
+    sure = (box for word, box in zip(reading.words, _boxes(reading), strict=True) if not _junk(word, reading))
     reaches: list[tuple[UnreadLine, int, int]] = []
     for line in unread_lines(ink, sure, plan.dpi, _least_print(plan), FAINT_PAGE_PRINT_INCH2):
         left, right = _line_reach(ink, line, plan.dpi)
@@ -3324,7 +3324,7 @@ def _lines_taken(reading: PageReading, lines: list[tuple[PageReading, tuple[int,
         placed = [new for new in placed if not any(word_over(new, old) for old in found + put_in)]
         on_line = [word for word in words if any(word_over(word, new) for new in placed)]
         runs = overlapping_runs(on_line, placed)
-        taken = [(theirs, ours) for theirs, ours in runs if ours and _surer_run(theirs, ours)]
+        taken = [(theirs, ours) for theirs, ours in runs if ours and _surer_run(theirs, ours, reading)]
         # (a line the page's reading read all of, less surely, is read again in its place, on its line: a header's
         # number line read as junk beside its date, the two a gutter apart, went in after the date's line when
         # put in as found; a line it read a word of, a junk word of another line over it, is a line found — put in
@@ -3348,6 +3348,7 @@ def _lines_taken(reading: PageReading, lines: list[tuple[PageReading, tuple[int,
                 word
                 for word in words
                 if not _junk_within(word, placed)
+                or not _junk(word, reading)
                 or any(word is other for other in on_line)
                 or any(word is new for new in put_in)
             ]
@@ -3396,12 +3397,22 @@ def _line_reach(ink: np.ndarray, line: UnreadLine, dpi: int) -> tuple[int, int]:
     return round(left / scale), round(right / scale)
 
 
-def _surer_run(theirs: list[Word], ours: list[Word]) -> bool:
-    """Whether a run of a line read alone, ``ours``, is to replace the words of the page's reading there, ``theirs``
-    (none: it is put in): read more surely, not as junk (LINE_END_UNSURE), and across the run — or theirs junk. A
-    line read out from inside a word read its end alone as a word, `scribed` (87) for `prescribed'` (73)."""
+def _junk(word: Word, reading: PageReading) -> bool:
+    """Whether ``word`` of ``reading`` was read as junk: with confidence under LINE_END_UNSURE, and not a word its
+    marks were put right in (``ocr.diacritics``: a doubted `NGUYÊN` is `NGUYỄN`, read at 21; taken for junk, its
+    line was read alone, `NGUYÊN` at 96, and took its place)."""
+    return word.confidence < LINE_END_UNSURE and all(word.text != put_right for _, put_right in reading.corrections)
+
+
+def _surer_run(theirs: list[Word], ours: list[Word], reading: PageReading) -> bool:
+    """Whether a run of a line read alone, ``ours``, is to replace the words of ``reading`` (the page's) there,
+    ``theirs`` (none: it is put in): read more surely, not as junk (LINE_END_UNSURE), and across the run — or
+    theirs junk. A line read out from inside a word read its end alone as a word, `scribed` (87) for `prescribed'`
+    (73). A word whose marks were put right stays (``_junk``)."""
     if not theirs:
         return True
+    if any(word.text == put_right for word in theirs for _, put_right in reading.corrections):
+        return False  # (a word put right: `NGUYỄN`, not the line's sure `NGUYÊN`)
     mine, others = mean_confidence(ours), mean_confidence(theirs)
     if mine <= others or mine < LINE_END_UNSURE:
         return False

@@ -198,9 +198,10 @@ def test_a_line_read_alone_goes_before_the_line_below_it_or_among_its_own_lines_
 
 
 def test_a_line_read_alone_keeps_the_corrections_of_the_words_it_holds_and_no_others() -> None:
-    """``_lines_taken``: where a line read alone replaces a word of the page's reading, the correction of the word
-    replaced goes with it, and a line's corrections of words not taken (the page read them more surely) are not
-    added — the record's `corrections` named words no longer in the text (stop 80's note)."""
+    """``_lines_taken``: a line's corrections of words not taken (the page read them more surely) are not added —
+    the record's `corrections` named words no longer in the text (stop 80's note) —, and a word whose marks the
+    page's reading put right is not replaced by the line's sure reading of the slip (`NGUYÊN` at 96 took the place
+    of `NGUYỄN`, put right from a doubted `NGUYÊN` at 21)."""
     from ocr.pipeline import _lines_taken
 
     def word(text: str, left: int, confidence: float = 95.0, line: int = 1) -> Word:
@@ -209,11 +210,11 @@ def test_a_line_read_alone_keeps_the_corrections_of_the_words_it_holds_and_no_ot
     page = PageReading(
         1000,
         800,
-        [word("Sổ", 100, 60.0), word("hộ", 160), word("khẩu", 220)],
-        corrections=(("Số", "Sổ"), ("hố", "hộ")),
+        [word("Sổ", 100, 60.0), word("hộ", 160, 21.0), word("khẩu", 220)],
+        corrections=(("hố", "hộ"),),
     )
     # the line read alone reads "Số" (a page number's, read right: 97) over the page's unsure "Sổ", and "hồ" (70)
-    # over its sure "hộ" — a run the page keeps
+    # over its "hộ", put right — a run the page keeps
     alone = PageReading(400, 60, [word("Số", 0, 97.0), word("hồ", 60, 70.0)], corrections=(("Sổ", "Số"), ("hổ", "hồ")))
     read = _lines_taken(page, [(alone, (100, 0))])
     assert read.text() == "Số hộ khẩu"
